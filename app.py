@@ -1,0 +1,146 @@
+"""Kotipiha: resident self-service for municipal waste and water services."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config
+import database
+from domain import formatting
+from extensions import babel, csrf, htmx, login_manager
+from models import LANGUAGES, User
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `config_overrides` (tests)."""
+    app = Flask(__name__, template_folder="partials", static_folder="static",
+                instance_path=os.environ.get("KOTIPIHA_INSTANCE", str(ROOT / "instance")))
+    app.config.update(config.from_environment())
+    app.config.update(config_overrides or {})
+    _finish_config(app)
+
+    database.init_app(app)
+    _init_extensions(app)
+    _init_security(app)
+    _init_templates(app)
+
+    from views import register_blueprints
+    register_blueprints(app)
+
+    import commands
+    commands.register(app)
+
+    if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING"):
+        import scheduler
+        scheduler.start_in_app(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    cfg = app.config
+    if not cfg["SECRET_KEY"]:
+        cfg["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'kotipiha.sqlite3'}"
+    if not cfg["MAIL_DIR"]:
+        cfg["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
+    https = str(cfg["BASE_URL"]).startswith("https://")
+    cfg.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        SESSION_COOKIE_NAME="__Host-kotipiha" if https else "kotipiha",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PREFERRED_URL_SCHEME="https" if https else "http",
+        BABEL_DEFAULT_LOCALE="fi",
+        BABEL_DEFAULT_TIMEZONE="Europe/Helsinki",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "locales"),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        HTTPS=https,
+    )
+
+
+def select_locale() -> str:
+    """The user's setting, then the session, then Accept-Language, then Finnish."""
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "fi"
+
+
+def _init_extensions(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page explains itself
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(User.from_session_id)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "manifest-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def _init_security(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if app.config["HTTPS"]:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+            # A private page must never be served from a cache to somebody else.
+            headers["Cache-Control"] = "no-store"
+        if g.get("vary_htmx"):
+            headers.add("Vary", "HX-Request")
+        return response
+
+
+def _init_templates(app: Flask) -> None:
+    def lang() -> str:
+        return str(get_locale() or "fi")
+
+    app.jinja_env.filters.update(
+        date=formatting.format_date,
+        datetime=formatting.format_datetime,
+        money=lambda value: formatting.format_money(value, lang()),
+        unit_price=lambda value: formatting.format_unit_price(value, lang()),
+        number=lambda value, decimals=0: formatting.format_number(value, lang(), decimals=decimals),
+    )
+    app.jinja_env.globals.update(current_lang=lang, LANGUAGES=LANGUAGES)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

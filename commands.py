@@ -1,0 +1,139 @@
+"""The `flask` commands: db, demo-data, translate, outbox, create-staff, scheduler."""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+from flask import current_app
+from flask.cli import AppGroup
+
+import migrations
+from models import db
+
+ROOT = Path(__file__).resolve().parent
+LOCALES = ROOT / "locales"
+POT = LOCALES / "messages.pot"
+
+db_cli = AppGroup("db", help="Database schema.")
+translate_cli = AppGroup("translate", help="Translation catalogs (fi, sv, en).")
+outbox_cli = AppGroup("outbox", help="Outgoing email.")
+
+
+@db_cli.command("upgrade")
+@click.option("--to", "target", type=int, default=None, help="Stop at this version.")
+def db_upgrade(target):
+    """Apply the numbered migrations that are not applied yet."""
+    with db.connection_context():
+        applied = migrations.upgrade(db, target)
+        version = migrations.current_version(db)
+    for migration in applied:
+        click.echo(f"applied {migration.version:04d} {migration.name}")
+    click.echo(f"database at version {version}")
+
+
+@db_cli.command("version")
+def db_version():
+    """Print the applied and the latest schema version."""
+    with db.connection_context():
+        click.echo(f"applied {migrations.current_version(db)}, latest {migrations.latest_version()}")
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@translate_cli.command("extract")
+def translate_extract():
+    """Collect the messages of code and templates into locales/messages.pot."""
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+             "--no-location", "--sort-output", "--project", "Kotipiha",
+             "--ignore-dirs", ".* _* node_modules tests bench tools migrations static",
+             "-o", str(POT), str(ROOT))
+
+
+@translate_cli.command("update")
+def translate_update():
+    """Extract, then merge the new messages into each catalog."""
+    translate_extract.callback()
+    _pybabel("update", "-i", str(POT), "-d", str(LOCALES), "--no-fuzzy-matching", "--ignore-obsolete")
+    _fill_english()
+
+
+def _fill_english() -> None:
+    """English is the source language: its catalog repeats the message ids."""
+    path = LOCALES / "en" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+    with path.open("wb") as handle:
+        write_po(handle, catalog, no_location=True, sort_output=True)
+
+
+@translate_cli.command("compile")
+def translate_compile():
+    """Compile the catalogs to .mo files."""
+    _pybabel("compile", "-d", str(LOCALES))
+
+
+@outbox_cli.command("send")
+def outbox_send():
+    """Send the mail that is due now."""
+    from domain.mail import send_due
+    with db.connection_context():
+        sent, failed = send_due()
+    click.echo(f"sent {sent}, failed {failed}")
+
+
+@click.command("create-staff")
+@click.option("--username", prompt=True)
+@click.option("--email", prompt=True)
+@click.option("--first-name", prompt=True)
+@click.option("--last-name", prompt=True)
+@click.option("--admin", is_flag=True, help="Give the admin role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff(username, email, first_name, last_name, admin, password_stdin):
+    """Create a customer-service (or admin) account."""
+    from domain.accounts import AccountError, create_staff_user
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
+    try:
+        with db.connection_context():
+            user = create_staff_user(username=username, email=email, first_name=first_name,
+                                     last_name=last_name, password=password,
+                                     role="admin" if admin else "staff")
+    except AccountError as error:
+        raise click.ClickException(f"{error.field}: {error.code}") from None
+    click.echo(f"created {user.role} {user.username}")
+
+
+@click.command("demo-data")
+@click.option("--properties", default=200, show_default=True, help="How many properties.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no customers.")
+def demo_data(properties, seed, if_empty):
+    """Load reproducible demo data and print the demo logins."""
+    from domain import demo
+    with db.connection_context():
+        if if_empty and demo.has_data():
+            click.echo("demo data already loaded")
+        else:
+            stats = demo.load(properties=properties, seed=seed)
+            click.echo(", ".join(f"{v} {k}" for k, v in stats.items()))
+        click.echo(demo.describe_logins())
+
+
+@click.command("scheduler")
+def scheduler_run():
+    """Run the background jobs in this process (instead of inside the web server)."""
+    import scheduler
+    scheduler.run_forever(current_app._get_current_object())
+
+
+def register(app) -> None:
+    for command in (db_cli, translate_cli, outbox_cli, create_staff, demo_data, scheduler_run):
+        app.cli.add_command(command)

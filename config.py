@@ -1,0 +1,64 @@
+"""Settings: defaults here, overridden by the environment, then by the caller of create_app.
+
+Every variable is documented in the README's configuration table.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    "SECRET_KEY": None,  # read from the environment or instance/secret_key
+    "DATABASE_URL": None,  # default: SQLite file in instance/
+    "BASE_URL": "http://127.0.0.1:8000",
+    "SMTP_HOST": "",
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_SECURITY": "starttls",  # starttls | ssl | none
+    "SMTP_TIMEOUT": 20,
+    "MAIL_FROM": "Kotipiha <noreply@kotipiha.invalid>",
+    "MAIL_DIR": None,  # where mail goes without SMTP: instance/mail
+    "SCHEDULER_ENABLED": False,
+    "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-* to trust
+    "UTILITY_NAME": "Kymen Vesi ja Jäte (demo)",
+    "UTILITY_EMAIL": "asiakaspalvelu@kotipiha.invalid",
+    "UTILITY_PHONE": "020 123 4567",
+    "UTILITY_ADDRESS": "Jätekuja 1, 45100 Kouvola",
+    "LOGIN_MAX_FAILURES": 10,  # per account within LOGIN_WINDOW_MINUTES
+    "LOGIN_MAX_FAILURES_PER_IP": 30,  # per client address within the same window
+    "LOGIN_WINDOW_MINUTES": 15,
+    "PASSWORD_RESET_MINUTES": 60,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _coerce(default, raw: str):
+    if isinstance(default, bool):
+        return raw.strip().lower() in _TRUE
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def from_environment(environ=os.environ) -> dict[str, object]:
+    """Defaults overridden by environment variables of the same name."""
+    settings = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if key in environ and environ[key] != "":
+            settings[key] = _coerce(default, environ[key])
+    return settings
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A random key kept in instance/secret_key, made on first use (single-server default)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

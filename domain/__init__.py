@@ -1,0 +1,1 @@
+"""Business rules of Kotipiha as plain functions, testable without a request."""

@@ -1,0 +1,211 @@
+"""Accounts: registration against the latest invoice, login with throttling, password reset."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from domain import mail
+from domain.clock import utcnow
+from domain.passwords import hash_password, password_problem, verify_password
+from models import AuditLog, Customer, LoginAttempt, PasswordReset, User, db
+
+CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(Exception):
+    """A problem the user can fix; `field` names the form field, `code` the message."""
+
+    def __init__(self, field: str, code: str):
+        super().__init__(code)
+        self.field = field
+        self.code = code
+
+
+def normalize_customer_number(raw: str) -> str:
+    """Accept the number with spaces or without dashes: 6200000000 0 -> 62-0000000-00."""
+    digits = re.sub(r"\D", "", raw or "")
+    if len(digits) == 11:
+        return f"{digits[:2]}-{digits[2:9]}-{digits[9:]}"
+    return (raw or "").strip()
+
+
+def find_registrable_customer(customer_number: str, invoice_number: str) -> Customer:
+    """The customer whose latest invoice is `invoice_number`, or AccountError."""
+    number = normalize_customer_number(customer_number)
+    if not CUSTOMER_NUMBER.match(number):
+        raise AccountError("customer_number", "customer_number_format")
+    customer = Customer.get_or_none(Customer.number == number)
+    latest = customer.latest_invoice() if customer else None
+    if latest is None or latest.number != re.sub(r"\s", "", invoice_number or ""):
+        # One message for both: it must not reveal which customer numbers exist.
+        raise AccountError("invoice_number", "invoice_mismatch")
+    if User.exists_for_customer(customer):
+        raise AccountError("customer_number", "already_registered")
+    return customer
+
+
+@dataclass
+class Registration:
+    customer_number: str
+    invoice_number: str
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    username: str
+    password: str
+    language: str = "fi"
+
+
+def register(data: Registration, *, ip: str | None = None) -> User:
+    """Create a resident account linked to the customer and its properties."""
+    customer = find_registrable_customer(data.customer_number, data.invoice_number)
+    email = data.email.strip().casefold()
+    username = (data.username.strip() or email).casefold()
+    if not EMAIL.match(email):
+        raise AccountError("email", "email_format")
+    if User.select().where((User.username == username) | (User.email == username)).exists():
+        raise AccountError("username", "username_taken")
+    if User.select().where((User.email == email) | (User.username == email)).exists():
+        raise AccountError("email", "email_taken")
+    problem = password_problem(data.password, personal=(username, email.split("@")[0],
+                                                        data.first_name, data.last_name))
+    if problem:
+        raise AccountError("password", f"password_{problem}")
+    with db.atomic():
+        user = User.create(
+            customer=customer, username=username, email=email,
+            first_name=data.first_name.strip(), last_name=data.last_name.strip(),
+            phone=data.phone.strip(), password_hash=hash_password(data.password),
+            role="resident", language=data.language, terms_accepted_at=utcnow())
+        AuditLog.record(user, "register", user, after={"customer": customer.number}, ip=ip)
+        mail.queue(user.email, "welcome", user.language, kind="account", user=user)
+    return user
+
+
+class Throttled(Exception):
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+def authenticate(login: str, password: str, *, ip: str, settings) -> User | None:
+    """The user for a correct login, None for a wrong one, Throttled after too many failures.
+
+    An unknown user and a wrong password cost the same time and get the same answer.
+    """
+    key = (login or "").strip().casefold()[:255]
+    window = dt.timedelta(minutes=settings["LOGIN_WINDOW_MINUTES"])
+    since = utcnow() - window
+    if (LoginAttempt.failures_since(since, login=key) >= settings["LOGIN_MAX_FAILURES"]
+            or LoginAttempt.failures_since(since, ip=ip) >= settings["LOGIN_MAX_FAILURES_PER_IP"]):
+        raise Throttled(settings["LOGIN_WINDOW_MINUTES"])
+    user = User.by_login(key) if key else None
+    ok = verify_password(user.password_hash if user else None, password or "")
+    ok = ok and user.is_active
+    with db.atomic():
+        LoginAttempt.create(login=key, ip=ip, success=ok)
+        if ok:
+            user.last_login_at = utcnow()
+            user.save(only=[User.last_login_at])
+    return user if ok else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_password_reset(login: str, *, minutes: int) -> None:
+    """Email a single-use reset link when the account exists; silent otherwise."""
+    user = User.by_login(login or "")
+    if user is None or not user.is_active:
+        return
+    token = secrets.token_urlsafe(32)
+    with db.atomic():
+        PasswordReset.create(user=user, token_hash=_token_hash(token),
+                             expires_at=utcnow() + dt.timedelta(minutes=minutes))
+        mail.queue(user.email, "password_reset", user.language, kind="account",
+                   user=user, token=token, minutes=minutes)
+
+
+def reset_for_token(token: str) -> PasswordReset | None:
+    reset = PasswordReset.get_or_none(PasswordReset.token_hash == _token_hash(token or ""))
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        return None
+    return reset
+
+
+def set_new_password(user: User, password: str, *, reason: str, ip: str | None = None) -> None:
+    """Store a new password and end every other session of the user."""
+    problem = password_problem(password, personal=(user.username, user.email.split("@")[0],
+                                                   user.first_name, user.last_name))
+    if problem:
+        raise AccountError("password", f"password_{problem}")
+    with db.atomic():
+        user.password_hash = hash_password(password)
+        user.session_version += 1
+        user.save(only=[User.password_hash, User.session_version])
+        AuditLog.record(user, reason, user, ip=ip)
+        mail.queue(user.email, "password_changed", user.language, kind="account", user=user)
+
+
+def complete_password_reset(token: str, password: str, *, ip: str | None = None) -> User:
+    reset = reset_for_token(token)
+    if reset is None:
+        raise AccountError("token", "reset_invalid")
+    with db.atomic():
+        # Claim the link first, so two submissions of it cannot both succeed.
+        claimed = (PasswordReset.update(used_at=utcnow())
+                   .where((PasswordReset.id == reset.id) & PasswordReset.used_at.is_null())
+                   .execute())
+        if not claimed:
+            raise AccountError("token", "reset_invalid")
+        set_new_password(reset.user, password, reason="password_reset", ip=ip)
+    return reset.user
+
+
+def change_password(user: User, current: str, new: str, *, ip: str | None = None) -> None:
+    if not verify_password(user.password_hash, current or ""):
+        raise AccountError("current_password", "current_password_wrong")
+    set_new_password(user, new, reason="password_change", ip=ip)
+
+
+def update_profile(user: User, *, first_name, last_name, phone, email, language, ip=None) -> None:
+    email = email.strip().casefold()
+    if not EMAIL.match(email):
+        raise AccountError("email", "email_format")
+    taken = User.select().where(((User.email == email) | (User.username == email)) & (User.id != user.id))
+    if taken.exists():
+        raise AccountError("email", "email_taken")
+    before = {f: getattr(user, f) for f in ("first_name", "last_name", "phone", "email", "language")}
+    user.first_name, user.last_name = first_name.strip(), last_name.strip()
+    user.phone, user.email, user.language = phone.strip(), email, language
+    after = {f: getattr(user, f) for f in before}
+    with db.atomic():
+        user.save()
+        AuditLog.record(user, "profile_update", user, before=before, after=after, ip=ip)
+
+
+def create_staff_user(*, username, email, first_name, last_name, password, role="staff") -> User:
+    """A customer-service account: the same password rules as residents."""
+    if role not in ("staff", "admin"):
+        raise AccountError("role", "role_invalid")
+    email = email.strip().casefold()
+    username = username.strip().casefold()
+    if not EMAIL.match(email):
+        raise AccountError("email", "email_format")
+    if User.select().where(User.username.in_([username, email]) | User.email.in_([username, email])).exists():
+        raise AccountError("username", "username_taken")
+    problem = password_problem(password, personal=(username, email.split("@")[0], first_name, last_name))
+    if problem:
+        raise AccountError("password", f"password_{problem}")
+    with db.atomic():
+        user = User.create(username=username, email=email, first_name=first_name.strip(),
+                           last_name=last_name.strip(), password_hash=hash_password(password),
+                           role=role, language="fi")
+        AuditLog.record(None, "create_staff", user, after={"role": role})
+    return user

@@ -1,0 +1,23 @@
+"""Money is Decimal, rounded once per line to the cent with ROUND_HALF_UP."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def to_decimal(value) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("money must not be a float")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def round_cents(value) -> Decimal:
+    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_part(gross: Decimal, vat_rate_percent: Decimal) -> Decimal:
+    """The VAT contained in a VAT-inclusive amount, to the cent."""
+    gross = to_decimal(gross)
+    rate = to_decimal(vat_rate_percent)
+    return round_cents(gross * rate / (Decimal(100) + rate))

@@ -1,0 +1,56 @@
+"""Finnish payment references (viitenumero) and their RF form (ISO 11649)."""
+from __future__ import annotations
+
+import re
+
+_WEIGHTS = (7, 3, 1)
+
+
+def fi_check_digit(base: str) -> int:
+    """Check digit of a Finnish reference: weights 7, 3, 1 repeating from the right."""
+    if not base.isdigit() or not 3 <= len(base) <= 19:
+        raise ValueError("reference base must be 3-19 digits")
+    total = sum(int(d) * _WEIGHTS[i % 3] for i, d in enumerate(reversed(base)))
+    return (10 - total % 10) % 10
+
+
+def fi_reference(base: int | str) -> str:
+    """Base digits with the check digit appended: 1234567 -> 12345672."""
+    base = str(base)
+    return f"{base}{fi_check_digit(base)}"
+
+
+def is_valid_fi_reference(ref: str) -> bool:
+    digits = re.sub(r"\s", "", ref)
+    if not digits.isdigit() or not 4 <= len(digits) <= 20:
+        return False
+    return fi_check_digit(digits[:-1]) == int(digits[-1])
+
+
+def _iso7064_mod97(text: str) -> int:
+    numeric = "".join(str(int(ch, 36)) for ch in text)
+    return int(numeric) % 97
+
+
+def rf_reference(fi_ref: str) -> str:
+    """International form of a Finnish reference: RF + two check digits + the reference."""
+    body = fi_ref.lstrip("0") or "0"
+    check = 98 - _iso7064_mod97(f"{body}RF00")
+    return f"RF{check:02d}{body}"
+
+
+def is_valid_rf_reference(ref: str) -> bool:
+    compact = re.sub(r"\s", "", ref).upper()
+    if not re.fullmatch(r"RF\d{2}[0-9A-Z]{1,21}", compact):
+        return False
+    return _iso7064_mod97(compact[4:] + compact[:4]) == 1
+
+
+def group(ref: str) -> str:
+    """Print form: groups of five from the right (12345 67890), RF in groups of four."""
+    if ref.startswith("RF"):
+        return " ".join(ref[i:i + 4] for i in range(0, len(ref), 4))
+    head = len(ref) % 5
+    parts = [ref[:head]] if head else []
+    parts += [ref[i:i + 5] for i in range(head, len(ref), 5)]
+    return " ".join(parts)

@@ -1,0 +1,344 @@
+"""The data of Kotipiha: peewee models that own their queries.
+
+The schema itself is created and changed only by the numbered migrations in
+`migrations/`; `tests/test_schema.py` checks that these models match it.
+"""
+from __future__ import annotations
+
+import json
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    fn,
+)
+
+from domain.clock import utcnow
+
+db = DatabaseProxy()
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+    @classmethod
+    def visible_to(cls, user):
+        """The rows `user` may see. Models a resident can open override this."""
+        return cls.select().where(False)
+
+
+def money_field(**kwargs) -> DecimalField:
+    return DecimalField(max_digits=12, decimal_places=2, auto_round=True, **kwargs)
+
+
+def unit_price_field(**kwargs) -> DecimalField:
+    return DecimalField(max_digits=12, decimal_places=4, auto_round=True, **kwargs)
+
+
+class Customer(BaseModel):
+    """A customer of the utility (asiakas), private person or business."""
+
+    number = CharField(unique=True)  # 62-0000000-00
+    kind = CharField(default="private")  # private | business
+    name = CharField()
+    business_id = CharField(null=True)  # Y-tunnus
+    language = CharField(default="fi")
+    email = CharField(null=True)
+    phone = CharField(null=True)
+    billing_name = CharField()
+    billing_street = CharField()
+    billing_postal_code = CharField()
+    billing_post_office = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    def latest_invoice(self):
+        return (Invoice.select().where(Invoice.customer == self)
+                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).first())
+
+
+class User(UserMixin, BaseModel):
+    """A login. Residents are linked to a customer; staff and admins are not."""
+
+    customer = ForeignKeyField(Customer, null=True, backref="users", on_delete="SET NULL")
+    username = CharField(unique=True)  # stored case-folded
+    email = CharField(unique=True)  # stored case-folded
+    first_name = CharField()
+    last_name = CharField()
+    phone = CharField(default="")
+    password_hash = CharField()
+    role = CharField(default="resident")  # resident | staff | admin
+    language = CharField(default="fi")
+    session_version = IntegerField(default=0)
+    active = BooleanField(default=True)
+    terms_accepted_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    ROLES = ("resident", "staff", "admin")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def get_id(self) -> str:
+        # The version makes every older session cookie invalid after a password change.
+        return f"{self.id}.{self.session_version}"
+
+    @classmethod
+    def from_session_id(cls, session_id: str):
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        return cls.get_or_none((cls.id == int(user_id)) & (cls.session_version == int(version)))
+
+    @classmethod
+    def by_login(cls, login: str):
+        """The user whose username or email is `login` (case-insensitive)."""
+        key = login.strip().casefold()
+        return cls.get_or_none((cls.username == key) | (cls.email == key))
+
+    @classmethod
+    def exists_for_customer(cls, customer) -> bool:
+        return cls.select().where(cls.customer == customer).exists()
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.id == user.id)
+
+
+class Property(BaseModel):
+    """A property (kohde) served by the utility."""
+
+    customer = ForeignKeyField(Customer, backref="properties", on_delete="RESTRICT")
+    street = CharField()
+    postal_code = CharField()
+    post_office = CharField()
+    municipality = CharField()
+    collection_area = CharField()
+    building_type = CharField()  # see BUILDING_TYPES
+    occupancy = CharField(default="permanent")  # permanent | holiday
+    created_at = DateTimeField(default=utcnow)
+
+    BUILDING_TYPES = ("detached", "semi_detached", "terraced", "apartment", "holiday_home")
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.post_office}"
+
+    @classmethod
+    def visible_to(cls, user):
+        if user.is_staff:
+            return cls.select()
+        return cls.select().where(cls.customer == user.customer_id)
+
+    @classmethod
+    def of_user(cls, user):
+        """The user's own properties with their owner, in address order."""
+        return (cls.visible_to(user).select(cls, Customer).join(Customer)
+                .order_by(cls.street, cls.id))
+
+
+class WasteContract(BaseModel):
+    """A continuing waste collection service (jatkuva palvelu) of a property."""
+
+    property = ForeignKeyField(Property, backref="waste_contracts", on_delete="CASCADE")
+    waste_type = CharField()  # mixed | bio
+    bin_size = IntegerField()  # litres
+    bin_count = IntegerField(default=1)
+    interval_weeks = IntegerField()
+    route_weekday = IntegerField()  # 0 = Monday
+    start_date = DateField()
+    end_date = DateField(null=True)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().join(Property).where(
+            Property.id.in_(Property.visible_to(user).select(Property.id)))
+
+    @classmethod
+    def active_on(cls, day):
+        return cls.select().where((cls.start_date <= day) &
+                                  ((cls.end_date.is_null()) | (cls.end_date >= day)))
+
+
+class PriceListRow(BaseModel):
+    """One published unit price, VAT included, valid for a date range."""
+
+    component = CharField()  # waste_treatment | bin_emptying | water | wastewater | basic_fee
+    waste_type = CharField(null=True)
+    bin_size = IntegerField(null=True)
+    meter_size = CharField(null=True)
+    unit = CharField()  # emptying | m3 | month
+    unit_price = unit_price_field()
+    vat_rate = DecimalField(max_digits=5, decimal_places=2)
+    valid_from = DateField()
+    valid_to = DateField(null=True)
+
+    @classmethod
+    def in_force(cls, day):
+        return cls.select().where((cls.valid_from <= day) &
+                                  ((cls.valid_to.is_null()) | (cls.valid_to >= day)))
+
+
+class ConsumptionPoint(BaseModel):
+    """A water consumption point (kulutuspaikka)."""
+
+    number = CharField(unique=True)
+    property = ForeignKeyField(Property, backref="consumption_points", on_delete="CASCADE")
+    customer_class = CharField(default="small")  # small | large | industry
+    billing_group = CharField()
+    persons = IntegerField(default=2)
+    annual_estimate_m3 = IntegerField(null=True)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().join(Property).where(
+            Property.id.in_(Property.visible_to(user).select(Property.id)))
+
+
+class Meter(BaseModel):
+    """A water meter of a consumption point."""
+
+    point = ForeignKeyField(ConsumptionPoint, backref="meters", on_delete="CASCADE")
+    number = CharField(unique=True)
+    size = CharField()  # nominal size, e.g. "DN20"
+    kind = CharField(default="mechanical")  # mechanical | remote
+    installed_on = DateField()
+    removed_on = DateField(null=True)
+    start_reading = IntegerField(default=0)
+
+
+class Reading(BaseModel):
+    """A meter reading in whole cubic metres."""
+
+    meter = ForeignKeyField(Meter, backref="readings", on_delete="CASCADE")
+    read_on = DateField()
+    value = IntegerField()
+    source = CharField(default="resident")  # resident | utility | remote | card
+    status = CharField(default="accepted")  # accepted | flagged | rejected
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("meter", "read_on"), True),)
+
+
+class Invoice(BaseModel):
+    """An invoice with its Finnish reference number; rows come with billing."""
+
+    customer = ForeignKeyField(Customer, backref="invoices", on_delete="RESTRICT")
+    number = CharField(unique=True)
+    reference = CharField(unique=True)
+    kind = CharField()  # waste | water
+    invoice_date = DateField()
+    due_date = DateField()
+    period_start = DateField(null=True)
+    period_end = DateField(null=True)
+    total = money_field()
+    status = CharField(default="open")  # open | paid | cancelled
+
+    @classmethod
+    def visible_to(cls, user):
+        if user.is_staff:
+            return cls.select()
+        return cls.select().where(cls.customer == user.customer_id)
+
+
+class Outbox(BaseModel):
+    """An email waiting to be sent, written in the same transaction as its cause."""
+
+    recipient = CharField()
+    subject = CharField()
+    body_text = TextField()
+    body_html = TextField()
+    message_id = CharField(unique=True)
+    kind = CharField()
+    language = CharField(default="fi")
+    status = CharField(default="pending")  # pending | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    MAX_ATTEMPTS = 8
+
+    @classmethod
+    def due(cls, moment):
+        return (cls.select().where((cls.status == "pending") & (cls.next_attempt_at <= moment))
+                .order_by(cls.id))
+
+
+class AuditLog(BaseModel):
+    """Who did what and when, with the state before and after."""
+
+    created_at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="SET NULL")
+    action = CharField()
+    object_type = CharField()
+    object_id = CharField(null=True)
+    before_json = TextField(null=True)
+    after_json = TextField(null=True)
+    ip = CharField(null=True)
+
+    @classmethod
+    def record(cls, actor, action, obj=None, *, before=None, after=None, ip=None):
+        return cls.create(
+            actor=actor, action=action,
+            object_type=type(obj).__name__ if obj is not None else "",
+            object_id=str(obj.id) if obj is not None else None,
+            before_json=json.dumps(before, default=str, ensure_ascii=False) if before else None,
+            after_json=json.dumps(after, default=str, ensure_ascii=False) if after else None,
+            ip=ip)
+
+
+class LoginAttempt(BaseModel):
+    """Every login attempt, kept for throttling."""
+
+    created_at = DateTimeField(default=utcnow, index=True)
+    login = CharField(index=True)
+    ip = CharField(index=True)
+    success = BooleanField(default=False)
+
+    @classmethod
+    def failures_since(cls, since, *, login=None, ip=None):
+        query = cls.select(fn.COUNT(cls.id)).where((cls.created_at >= since) & (cls.success == False))  # noqa: E712
+        if login is not None:
+            query = query.where(cls.login == login)
+        if ip is not None:
+            query = query.where(cls.ip == ip)
+        return query.scalar()
+
+
+class PasswordReset(BaseModel):
+    """A single-use password reset link; only the token's hash is stored."""
+
+    user = ForeignKeyField(User, backref="password_resets", on_delete="CASCADE")
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+ALL_MODELS = (Customer, User, Property, WasteContract, PriceListRow, ConsumptionPoint, Meter,
+              Reading, Invoice, Outbox, AuditLog, LoginAttempt, PasswordReset)

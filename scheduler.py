@@ -1,0 +1,86 @@
+"""Background jobs with APScheduler, in exactly one process.
+
+The scheduler runs inside the web server when SCHEDULER_ENABLED is on, or as its own
+process with `flask scheduler`. A lock file in the instance folder lets only one process
+on the server run the jobs; the others keep trying, so when that process dies another
+takes over within a minute.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from domain.clock import HELSINKI
+from models import db
+
+log = logging.getLogger(__name__)
+LOCK_RETRY_SECONDS = 60
+_lock_handle = None
+
+
+def send_outbox() -> None:
+    from domain.mail import send_due
+    sent, failed = send_due()
+    if sent or failed:
+        log.info("outbox: sent %d, failed %d", sent, failed)
+
+
+JOBS = {
+    # id: (function, trigger, trigger arguments)
+    "outbox": (send_outbox, "interval", {"minutes": 1}),
+}
+
+
+def run_job(app, function) -> None:
+    """Run one job with an app context and its own database connection."""
+    with app.app_context(), db.connection_context():
+        function()
+
+
+def configure(scheduler, app):
+    for job_id, (function, trigger, arguments) in JOBS.items():
+        scheduler.add_job(run_job, trigger, args=(app, function), id=job_id, replace_existing=True,
+                          coalesce=True, max_instances=1, misfire_grace_time=3600, **arguments)
+    return scheduler
+
+
+def acquire_lock(app) -> bool:
+    """Hold the instance's scheduler lock for the life of this process, if it is free."""
+    global _lock_handle
+    if _lock_handle is not None:
+        return True
+    handle = open(Path(app.instance_path) / "scheduler.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    _lock_handle = handle
+    return True
+
+
+def start_in_app(app) -> None:
+    """Start the jobs in this process now, or as soon as the lock becomes free."""
+    def attempt():
+        if acquire_lock(app):
+            configure(BackgroundScheduler(timezone=HELSINKI), app).start()
+            log.info("scheduler started in this process")
+        else:
+            timer = threading.Timer(LOCK_RETRY_SECONDS, attempt)
+            timer.daemon = True
+            timer.start()
+    attempt()
+
+
+def run_forever(app) -> None:
+    """`flask scheduler`: wait for the lock, then run the jobs until stopped."""
+    import time
+    while not acquire_lock(app):
+        log.info("another process runs the scheduler; waiting")
+        time.sleep(LOCK_RETRY_SECONDS)
+    configure(BlockingScheduler(timezone=HELSINKI), app).start()

@@ -1,0 +1,76 @@
+"""The resident's own account: contact details, language and password."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length
+
+from domain import accounts
+from views.auth import apply_account_error, form_status, password_fields
+from views.helpers import client_ip
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+LANGUAGE_CHOICES = [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[InputRequired(_l("Enter your first name.")), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[InputRequired(_l("Enter your last name.")), Length(max=100)])
+    phone = StringField(_l("Phone number"), validators=[InputRequired(_l("Enter your phone number.")), Length(max=40)])
+    email = StringField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), Length(max=200)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[InputRequired(_l("Enter your current password."))])
+    password, confirm = password_fields(_l("New password"))
+
+
+def _page(profile, password, status=200):
+    return render_template("account/index.html", profile=profile, password=password), status
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def index():
+    return _page(ProfileForm(obj=current_user, prefix="p"), PasswordForm(prefix="pw"))
+
+
+@bp.post("/profile")
+@login_required
+def update_profile():
+    form = ProfileForm(prefix="p")
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, ip=client_ip(), **{
+                f: form[f].data for f in ("first_name", "last_name", "phone", "email", "language")})
+        except accounts.AccountError as error:
+            apply_account_error(form, error)
+        else:
+            session["lang"] = form.language.data
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for("account.index"), 303)
+    return _page(form, PasswordForm(prefix="pw"), form_status(form))
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data,
+                                     ip=client_ip())
+        except accounts.AccountError as error:
+            apply_account_error(form, error)
+        else:
+            # Other sessions ended with the version bump; this one continues.
+            login_user(current_user._get_current_object())
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("account.index"), 303)
+    return _page(ProfileForm(obj=current_user, prefix="p"), form, form_status(form))

@@ -1,0 +1,65 @@
+"""The few helpers every view uses: page-or-fragment, owned-or-404, client address."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, g, render_template, request
+from flask_login import current_user, login_required
+
+
+def render(page: str, fragment: str | None = None, *, status: int = 200, **context):
+    """Render the whole page, or only `fragment` for an htmx request that targets it.
+
+    The page template includes the fragment file, so markup is never written twice.
+    """
+    g.vary_htmx = True
+    wants_fragment = fragment and request.htmx and not request.htmx.boosted
+    return render_template(fragment if wants_fragment else page, **context), status
+
+
+def get_owned_or_404(model, pk):
+    """The `model` row with id `pk` if the current user may see it; 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        abort(404)
+    row = model.visible_to(current_user).where(model.id == pk).get_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site may be a redirect target."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def resident_required(view):
+    """A page of a resident's own data; staff work from the back office instead."""
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.customer_id is None:
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapper

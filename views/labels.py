@@ -1,0 +1,29 @@
+"""Translated names of the codes stored in the database."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "building_type": {
+        "detached": _l("Single-dwelling houses"),
+        "semi_detached": _l("Two-dwelling houses"),
+        "terraced": _l("Terraced houses"),
+        "apartment": _l("Apartment buildings"),
+        "holiday_home": _l("Holiday homes"),
+    },
+    "occupancy": {"permanent": _l("Permanent residence"), "holiday": _l("Holiday home")},
+    "waste_type": {"mixed": _l("Mixed waste"), "bio": _l("Biowaste")},
+    "customer_class": {"small": _l("Small customer"), "large": _l("Large customer"),
+                       "industry": _l("Industry")},
+    "meter_kind": {"mechanical": _l("Mechanical"), "remote": _l("Remote-read")},
+    "weekday": {0: _l("Monday"), 1: _l("Tuesday"), 2: _l("Wednesday"), 3: _l("Thursday"),
+                4: _l("Friday"), 5: _l("Saturday"), 6: _l("Sunday")},
+}
+
+
+def label(kind: str, code) -> str:
+    return str(LABELS[kind].get(code, code))
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["label"] = label

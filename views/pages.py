@@ -1,0 +1,133 @@
+"""The start page, the legal pages, the language switch and the PWA shell."""
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+from flask import (Blueprint, current_app, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+
+from models import LANGUAGES, User
+from views.helpers import safe_next
+
+bp = Blueprint("pages", __name__)
+
+# What the service worker keeps for offline use: the shell, never a private page.
+SHELL_ASSETS = ("css/app.css", "app.js", "vendor/htmx.min.js", "icons/icon.svg",
+                "icons/icon-192.png")
+
+
+@functools.cache
+def asset_version(static_folder: str, filename: str) -> str:
+    path = Path(static_folder) / filename
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+
+
+def asset_url(filename: str) -> str:
+    """A static file's URL with its content hash, so a new version is never stale."""
+    return url_for("static", filename=filename, v=asset_version(current_app.static_folder, filename))
+
+
+# The main navigation; an entry shows once its feature's blueprint is registered.
+RESIDENT_NAV = (("properties.index", _l("My properties")), ("water.index", _l("Water")),
+                ("compost.index", _l("Composting")), ("support.index", _l("Support")),
+                ("account.index", _l("Account")))
+STAFF_NAV = (("staff.home", _l("Back office")), ("account.index", _l("Account")))
+
+
+def nav_items():
+    entries = STAFF_NAV if current_user.is_staff else RESIDENT_NAV
+    return [{"endpoint": e, "label": label} for e, label in entries
+            if e in current_app.view_functions]
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"asset": asset_url, "nav_items": nav_items}
+
+
+def home_for(user) -> str:
+    if user.is_staff:
+        return url_for("staff.home")
+    return url_for("properties.index")
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    from views.auth import LoginForm
+    return render_template("pages/index.html", form=LoginForm())
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            User.update(language=lang).where(User.id == current_user.id).execute()
+    return redirect(safe_next(request.form.get("next"), url_for("pages.index")), 303)
+
+
+@bp.route("/terms")
+def terms():
+    return render_template("pages/terms.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.route("/offline")
+def offline():
+    return render_template("pages/offline.html", bare=True)
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    icons = [
+        {"src": asset_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": asset_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {"src": asset_url("icons/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png",
+         "purpose": "maskable"},
+        {"src": asset_url("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+    ]
+    response = jsonify({
+        "id": "/",
+        "name": _("Kotipiha – waste and water self-service"),
+        "short_name": "Kotipiha",
+        "description": _("Pickup calendar, orders, meter readings and invoices of your home."),
+        "lang": str(request.accept_languages.best_match(LANGUAGES) or "fi"),
+        "start_url": url_for("pages.index", source="pwa"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#1b5e4b",
+        "icons": icons,
+    })
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    static = current_app.static_folder
+    version = hashlib.sha256("".join(asset_version(static, a) for a in SHELL_ASSETS).encode()
+                             + current_app.config.get("SW_VERSION_SALT", "1").encode()).hexdigest()[:12]
+    body = render_template("sw.js", version=version, offline_url=url_for("pages.offline"),
+                           shell=[asset_url(a) for a in SHELL_ASSETS])
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
