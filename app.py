@@ -20,10 +20,12 @@ ROOT = Path(__file__).resolve().parent
 
 def create_app(config_overrides: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `config_overrides` (tests)."""
+    overrides = config_overrides or {}
+    instance = overrides.get("INSTANCE_PATH") or os.environ.get("KOTIPIHA_INSTANCE") or ROOT / "instance"
     app = Flask(__name__, template_folder="partials", static_folder="static",
-                instance_path=os.environ.get("KOTIPIHA_INSTANCE", str(ROOT / "instance")))
+                instance_path=str(instance))
     app.config.update(config.from_environment())
-    app.config.update(config_overrides or {})
+    app.config.update(overrides)
     _finish_config(app)
 
     database.init_app(app)

@@ -69,7 +69,8 @@ def _fill_english() -> None:
     with path.open("rb") as handle:
         catalog = read_po(handle)
     for message in catalog:
-        if message.id and not message.string:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and not all(strings):
             message.string = message.id
     with path.open("wb") as handle:
         write_po(handle, catalog, no_location=True, sort_output=True)

@@ -61,10 +61,11 @@ def build_message(mail: Outbox, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Message-ID"] = mail.message_id
     message["Date"] = format_datetime(mail.created_at.replace(tzinfo=dt.timezone.utc))
-    message["Content-Language"] = mail.language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(mail.body_text)
     message.add_alternative(mail.body_html, subtype="html")
+    # After the parts: making the alternative moves Content-* headers into the first part.
+    message["Content-Language"] = mail.language
     return message
 
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from domain import accounts
 from views.auth import apply_account_error, form_status, password_fields
-from views.helpers import client_ip
+from views.helpers import Form, client_ip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-LANGUAGE_CHOICES = [("fi", "suomi"), ("sv", "svenska"), ("en", "English")]
+LANGUAGE_CHOICES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     first_name = StringField(_l("First name"), validators=[InputRequired(_l("Enter your first name.")), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[InputRequired(_l("Enter your last name.")), Length(max=100)])
     phone = StringField(_l("Phone number"), validators=[InputRequired(_l("Enter your phone number.")), Length(max=40)])
@@ -25,7 +24,7 @@ class ProfileForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[InputRequired(_l("Enter your current password."))])
     password, confirm = password_fields(_l("New password"))

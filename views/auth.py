@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from domain import accounts
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
-from views.helpers import client_ip, safe_next
+from views.helpers import Form, client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -49,13 +48,13 @@ def password_fields(label):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Username or email"), validators=[_required(_l("Enter your username or email."))])
     password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     invoice_number = StringField(_l("Invoice number"), validators=[
         _required(_l("Enter the number of your latest invoice.")), Length(max=30)])
     customer_number = StringField(_l("Customer number"), validators=[
@@ -70,11 +69,11 @@ class RegisterForm(FlaskForm):
                          validators=[_required(_l("Accept the terms of use to register."))])
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(Form):
     login = StringField(_l("Username or email"), validators=[_required(_l("Enter your username or email."))])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     password, confirm = password_fields(_l("New password"))
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, g, render_template, request
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 
 def render(page: str, fragment: str | None = None, *, status: int = 200, **context):
@@ -63,3 +64,11 @@ def resident_required(view):
             abort(404)
         return view(*args, **kwargs)
     return wrapper
+
+
+class Form(FlaskForm):
+    """Base of every form. CSRF is checked for every POST by CSRFProtect (the token comes
+    from the hidden field or htmx's header), so the form does not check it a second time."""
+
+    class Meta:
+        csrf = False

@@ -1,0 +1,164 @@
+"""Registration, login throttling and password reset as domain rules."""
+import datetime as dt
+
+import pytest
+
+from domain import accounts
+from domain.clock import set_clock, now
+from models import AuditLog, Outbox, User
+from tests import factories
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+SETTINGS = {"LOGIN_MAX_FAILURES": 10, "LOGIN_MAX_FAILURES_PER_IP": 30, "LOGIN_WINDOW_MINUTES": 15}
+
+
+def registration(customer, invoice_number, **overrides):
+    data = dict(customer_number=customer.number, invoice_number=invoice_number,
+                first_name="Maija", last_name="Meikäläinen", phone="040 1234567",
+                email="maija@example.fi", username="maija", password="kompostori ja kissa")
+    data.update(overrides)
+    return accounts.Registration(**data)
+
+
+@pytest.fixture
+def customer(app):
+    owner = factories.customer()
+    factories.property_(owner)
+    factories.property_(owner, building_type="holiday_home", occupancy="holiday")
+    factories.invoice(owner, number="1962001", days_ago=200)
+    factories.invoice(owner, number="1962859", days_ago=20)
+    return owner
+
+
+def test_registration_links_the_account_to_the_customers_properties(customer):
+    user = accounts.register(registration(customer, "1962859"))
+    assert user.customer_id == customer.id
+    assert user.username == "maija" and user.email == "maija@example.fi"
+    assert user.terms_accepted_at is not None
+    from models import Property
+    assert Property.of_user(user).count() == 2
+    assert Outbox.select().where(Outbox.recipient == "maija@example.fi").count() == 1
+
+
+def test_only_the_latest_invoice_opens_registration(customer):
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.register(registration(customer, "1962001"))
+    assert (error.value.field, error.value.code) == ("invoice_number", "invoice_mismatch")
+
+
+def test_unknown_customer_gets_the_same_answer_as_a_wrong_invoice(app):
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.find_registrable_customer("62-0000999-99", "1962859")
+    assert error.value.code == "invoice_mismatch"
+
+
+def test_customer_number_may_be_typed_without_dashes(customer):
+    digits = customer.number.replace("-", "")
+    user = accounts.register(registration(customer, "1962859", customer_number=f" {digits} "))
+    assert user.customer_id == customer.id
+
+
+def test_nobody_registers_over_an_existing_account(customer):
+    accounts.register(registration(customer, "1962859"))
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.register(registration(customer, "1962859", username="toinen", email="t@example.fi"))
+    assert error.value.code == "already_registered"
+    assert User.select().where(User.customer == customer).count() == 1
+
+
+@pytest.mark.parametrize("password, code", [
+    ("lyhyt", "password_too_short"),
+    ("x" * 129, "password_too_long"),
+    ("salasana1234", "password_common"),
+    ("aaaaaaaaaaaaaa", "password_common"),
+    ("maija.meikalainen", None),
+])
+def test_password_rules_are_length_and_blocklist_only(customer, password, code):
+    if code is None:
+        assert accounts.register(registration(customer, "1962859", password=password))
+        return
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.register(registration(customer, "1962859", password=password))
+    assert (error.value.field, error.value.code) == ("password", code)
+
+
+def test_login_with_username_or_email_case_insensitively(app):
+    user = factories.resident(username="pekka")
+    assert accounts.authenticate("PEKKA", factories.PASSWORD, ip="1.2.3.4", settings=SETTINGS) == user
+    assert accounts.authenticate("pekka@example.fi", factories.PASSWORD, ip="1.2.3.4", settings=SETTINGS) == user
+    assert accounts.authenticate("pekka", "wrong password!", ip="1.2.3.4", settings=SETTINGS) is None
+    assert accounts.authenticate("nobody", factories.PASSWORD, ip="1.2.3.4", settings=SETTINGS) is None
+
+
+def test_ten_failures_lock_the_account_for_the_window(app):
+    factories.resident(username="pekka")
+    start = now()
+    set_clock(start)
+    for i in range(10):
+        assert accounts.authenticate("pekka", f"wrong {i}", ip=f"10.0.0.{i}", settings=SETTINGS) is None
+    with pytest.raises(accounts.Throttled):
+        accounts.authenticate("pekka", factories.PASSWORD, ip="10.0.1.1", settings=SETTINGS)
+    set_clock(start + dt.timedelta(minutes=16))
+    assert accounts.authenticate("pekka", factories.PASSWORD, ip="10.0.1.1", settings=SETTINGS)
+
+
+def test_one_address_trying_many_accounts_is_throttled(app):
+    settings = dict(SETTINGS, LOGIN_MAX_FAILURES_PER_IP=5)
+    for i in range(5):
+        accounts.authenticate(f"user{i}", "whatever password", ip="10.9.9.9", settings=settings)
+    with pytest.raises(accounts.Throttled):
+        accounts.authenticate("someone-else", "whatever password", ip="10.9.9.9", settings=settings)
+    assert accounts.authenticate("someone-else", "whatever password", ip="10.9.9.8", settings=settings) is None
+
+
+def _reset_token():
+    body = Outbox.select().order_by(Outbox.id.desc()).first().body_text
+    return body.split("/password/reset/")[1].split()[0]
+
+
+def test_reset_link_works_once(app):
+    user = factories.resident(username="pekka")
+    accounts.start_password_reset("pekka@example.fi", minutes=60)
+    token = _reset_token()
+    accounts.complete_password_reset(token, "uusi salasana joka toimii")
+    assert accounts.authenticate("pekka", "uusi salasana joka toimii", ip="1.1.1.1", settings=SETTINGS)
+    with pytest.raises(accounts.AccountError):
+        accounts.complete_password_reset(token, "vielä yksi salasana")
+    assert User.get_by_id(user.id).session_version == user.session_version + 1
+    assert AuditLog.select().where(AuditLog.action == "password_reset").count() == 1
+
+
+def test_reset_link_expires_after_an_hour(app):
+    factories.resident(username="pekka")
+    start = now()
+    set_clock(start)
+    accounts.start_password_reset("pekka", minutes=60)
+    token = _reset_token()
+    set_clock(start + dt.timedelta(minutes=61))
+    assert accounts.reset_for_token(token) is None
+    with pytest.raises(accounts.AccountError):
+        accounts.complete_password_reset(token, "uusi salasana joka toimii")
+
+
+def test_reset_for_an_unknown_address_sends_nothing(app):
+    accounts.start_password_reset("nobody@example.fi", minutes=60)
+    assert Outbox.select().count() == 0
+
+
+def test_change_password_needs_the_current_one(app):
+    user = factories.resident()
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.change_password(user, "not my password", "uusi salasana joka toimii")
+    assert error.value.code == "current_password_wrong"
+    accounts.change_password(user, factories.PASSWORD, "uusi salasana joka toimii")
+    assert accounts.authenticate(user.username, "uusi salasana joka toimii", ip="1.1.1.1", settings=SETTINGS)
+
+
+def test_staff_accounts_need_the_same_password_strength(app):
+    with pytest.raises(accounts.AccountError):
+        accounts.create_staff_user(username="sanna", email="sanna@example.fi", first_name="Sanna",
+                                   last_name="L", password="short")
+    user = accounts.create_staff_user(username="sanna", email="sanna@example.fi", first_name="Sanna",
+                                      last_name="L", password="asiakaspalvelun salasana")
+    assert user.is_staff and user.customer is None

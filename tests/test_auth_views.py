@@ -1,0 +1,156 @@
+"""Registration, login, logout, password pages and language choice through HTTP."""
+import re
+
+import pytest
+
+from models import User
+from tests import factories
+from tests.conftest import csrf_token, login, post_form
+
+GOOD = {"first_name": "Maija", "last_name": "Meikäläinen", "phone": "040 1234567",
+        "email": "maija@example.fi", "username": "maija", "password": "kompostori ja kissa",
+        "confirm": "kompostori ja kissa", "terms": "y"}
+
+
+@pytest.fixture
+def registrable(app):
+    owner = factories.customer()
+    factories.property_(owner, street="EKOKAARI 50")
+    factories.invoice(owner, number="1962859")
+    return owner
+
+
+def register(client, owner, **changes):
+    data = {"customer_number": owner.number, "invoice_number": "1962859", **GOOD, **changes}
+    return post_form(client, "/register", data)
+
+
+def test_register_logs_in_and_shows_own_properties(client, registrable):
+    response = register(client, registrable)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "EKOKAARI 50" in page and registrable.name in page
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"invoice_number": "1111111"}, "invoice_number", "do not match"),
+    ({"password": "lyhyt", "confirm": "lyhyt"}, "password", "12"),
+    ({"confirm": "something else entirely"}, "confirm", "do not match"),
+    ({"terms": ""}, "terms", "terms of use"),
+    ({"email": "not-an-address"}, "email", "Check the email address"),
+])
+def test_a_bad_field_gets_a_message_and_the_other_fields_are_kept(client, registrable, changes, field, message):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = register(client, registrable, **changes)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(rf'id="{field}-error">([^<]*)<', page)
+    assert error and message in error.group(1), page
+    assert f'id="{field}" aria-describedby' in page or f'aria-invalid="true"' in page
+    for kept in ("first_name", "last_name", "phone", "username"):
+        assert f'value="{GOOD[kept]}"' in page
+    assert registrable.number in page
+    assert 'value="kompostori ja kissa"' not in page  # passwords are never sent back
+    assert User.select().count() == 0
+
+
+def test_registration_messages_are_translated(client, registrable):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sv-FI,sv;q=0.9"
+    page = register(client, registrable, invoice_number="1111111").get_data(as_text=True)
+    assert 'lang="sv"' in page
+    assert "Kundnumret" in page
+
+
+def test_login_page_same_answer_for_unknown_user_and_wrong_password(client, app):
+    factories.resident(username="pekka")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    wrong = post_form(client, "/login", {"login": "pekka", "password": "wrong password"})
+    unknown = post_form(client, "/login", {"login": "nobody", "password": "wrong password"})
+    assert wrong.status_code == unknown.status_code == 422
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(wrong) == strip(unknown)
+
+
+def test_login_renews_the_session_and_logout_ends_it(client, app):
+    user = factories.resident()
+    client.get("/login")
+    before = client.get_cookie("kotipiha").value
+    login(client, user.username)
+    after = client.get_cookie("kotipiha").value
+    assert before != after
+    assert client.get("/properties/").status_code == 200
+    token = csrf_token(client, "/properties/")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "cache" in response.headers["Clear-Site-Data"]
+    assert client.get("/properties/").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite(client, app):
+    user = factories.resident()
+    response = login(client, user.username)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http on localhost
+
+
+def test_login_redirects_only_to_local_pages(client, app):
+    user = factories.resident()
+    token = csrf_token(client)
+    response = client.post("/login?next=https://evil.example/", data={
+        "csrf_token": token, "login": user.username, "password": factories.PASSWORD})
+    assert response.headers["Location"] == "/properties/"
+
+
+def test_changing_the_password_logs_out_other_sessions(app):
+    user = factories.resident()
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, user.username)
+    login(laptop, user.username)
+    response = post_form(laptop, "/account/password", {
+        "pw-current_password": factories.PASSWORD, "pw-password": "uusi salasana joka toimii",
+        "pw-confirm": "uusi salasana joka toimii"}, page="/account/")
+    assert response.status_code == 303
+    assert laptop.get("/properties/").status_code == 200
+    assert phone.get("/properties/").status_code == 302
+
+
+def test_forgot_password_flow_through_the_pages(client, app):
+    from models import Outbox
+    factories.resident(username="pekka")
+    page = post_form(client, "/password/forgot", {"login": "pekka"})
+    assert page.status_code == 200
+    link = re.search(r"http://127.0.0.1:8000(/password/reset/\S+)", Outbox.select().first().body_text).group(1)
+    response = post_form(client, link, {"password": "uusi salasana joka toimii",
+                                        "confirm": "uusi salasana joka toimii"})
+    assert response.status_code == 303
+    assert client.get(link).status_code == 404  # used once
+    login(client, "pekka", "uusi salasana joka toimii")
+
+
+def test_profile_edit_keeps_input_on_error_and_saves_language(client, app):
+    user = factories.resident()
+    login(client, user.username)
+    bad = post_form(client, "/account/profile", {"p-first_name": "Uusi", "p-last_name": "Nimi",
+                                                 "p-phone": "050 1", "p-email": "rikki",
+                                                 "p-language": "sv"}, page="/account/")
+    assert bad.status_code == 422
+    assert 'value="Uusi"' in bad.get_data(as_text=True)
+    ok = post_form(client, "/account/profile", {"p-first_name": "Uusi", "p-last_name": "Nimi",
+                                                "p-phone": "050 1", "p-email": "uusi@example.fi",
+                                                "p-language": "sv"}, page="/account/")
+    assert ok.status_code == 303
+    saved = User.get_by_id(user.id)
+    assert (saved.first_name, saved.email, saved.language) == ("Uusi", "uusi@example.fi", "sv")
+    assert 'lang="sv"' in client.get("/account/").get_data(as_text=True)
+
+
+def test_language_comes_from_setting_then_session_then_header(client, app):
+    assert 'lang="fi"' in client.get("/").get_data(as_text=True)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.8"
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    post_form(client, "/language", {"lang": "sv", "next": "/terms"}, page="/")
+    assert 'lang="sv"' in client.get("/").get_data(as_text=True)
+    user = factories.resident(language="fi")
+    login(client, user.username)
+    assert 'lang="fi"' in client.get("/account/").get_data(as_text=True)

@@ -1,0 +1,81 @@
+"""Demo data: reproducible, realistic enough, and with working demo logins."""
+import datetime as dt
+
+from domain import accounts, demo
+from models import (ConsumptionPoint, Customer, Invoice, Meter, Property, Reading, User,
+                    WasteContract)
+
+
+def snapshot():
+    return [(p.street, p.postal_code, p.municipality, p.building_type)
+            for p in Property.select().order_by(Property.id)]
+
+
+def test_same_seed_gives_the_same_data(tmp_path):
+    from tests.conftest import make_app
+    first = make_app(tmp_path / "a")
+    with first.app_context():
+        demo.load(properties=60, seed=7)
+        a = snapshot()
+    second = make_app(tmp_path / "b")
+    with second.app_context():
+        demo.load(properties=60, seed=7)
+        b = snapshot()
+    assert a == b and len(a) == 60
+
+
+def test_demo_data_covers_the_seeds(ctx):
+    demo.load(properties=300, seed=1)
+    assert Property.select().count() == 300
+    assert {m for (m,) in Property.select(Property.municipality).distinct().tuples()} == {
+        "Iitti", "Kouvola", "Kotka", "Mäntyharju", "Pyhtää"}
+    assert Property.select().where(Property.occupancy == "holiday").exists()
+    sizes = {s for (s,) in WasteContract.select(WasteContract.bin_size).distinct().tuples()}
+    assert sizes <= {140, 240, 360, 660} and len(sizes) >= 3
+    intervals = {i for (i,) in WasteContract.select(WasteContract.interval_weeks).distinct().tuples()}
+    assert intervals <= {1, 2, 3, 4}
+    assert all(0 <= d <= 4 for (d,) in WasteContract.select(WasteContract.route_weekday).tuples())
+    bio = WasteContract.select(WasteContract, Property).join(Property).where(WasteContract.waste_type == "bio")
+    assert bio.exists()
+    assert all(c.property.collection_area in ("Kouvola keskusta", "Kotka keskusta") for c in bio)
+    assert all(c.start_date >= dt.date(2024, 5, 2) for c in bio)
+    assert {k for (k,) in Meter.select(Meter.kind).distinct().tuples()} == {"mechanical", "remote"}
+    assert {c for (c,) in ConsumptionPoint.select(ConsumptionPoint.customer_class).distinct().tuples()} == {"small", "large"}
+    assert Reading.select().count() > 300 * 2
+    assert Customer.select().where(Customer.kind == "business").exists()
+    assert Invoice.select().where(Invoice.invoice_date >= dt.date.today() - dt.timedelta(days=120)).exists()
+
+
+def test_readings_never_go_down(ctx):
+    demo.load(properties=80, seed=3)
+    for meter in Meter.select():
+        values = [r.value for r in meter.readings.order_by(Reading.read_on)]
+        assert values == sorted(values)
+
+
+def test_printed_logins_work_and_printed_pairs_register(ctx):
+    demo.load(properties=50, seed=2)
+    settings = {"LOGIN_MAX_FAILURES": 10, "LOGIN_MAX_FAILURES_PER_IP": 30, "LOGIN_WINDOW_MINUTES": 15}
+    maija = accounts.authenticate("maija", demo.DEMO_PASSWORD, ip="1.1.1.1", settings=settings)
+    assert Property.of_user(maija).count() >= 2
+    pekka = User.by_login("pekka")
+    assert Property.of_user(pekka).where(Property.occupancy == "holiday").exists()
+    anna = User.by_login("anna")
+    assert (Meter.select().join(ConsumptionPoint).join(Property)
+            .where((Property.customer == anna.customer) & (Meter.kind == "remote")).exists())
+    assert User.by_login("asiakaspalvelu").is_staff
+    text = demo.describe_logins()
+    number, invoice = demo.unregistered_pairs()[0]
+    assert number in text and invoice in text
+    user = accounts.register(accounts.Registration(
+        customer_number=number, invoice_number=invoice, first_name="Uusi", last_name="Asukas",
+        phone="040 1", email="uusi@example.fi", username="uusi", password="kompostori ja kissa"))
+    assert Property.of_user(user).exists()
+
+
+def test_demo_data_command_loads_only_into_an_empty_database(runner):
+    first = runner.invoke(args=["demo-data", "--properties", "20", "--if-empty"])
+    assert first.exit_code == 0 and "20 properties" in first.output
+    assert "maija" in first.output
+    second = runner.invoke(args=["demo-data", "--properties", "20", "--if-empty"])
+    assert "already loaded" in second.output and "maija" in second.output
