@@ -10,7 +10,7 @@ export FLASK_APP := app:create_app
 
 run: setup db demo-data
 	@echo "Kotipiha: http://$(HOST):$(PORT)/"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-true} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: setup test-setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 """Kotipiha: resident self-service for municipal waste and water services."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     import commands
     commands.register(app)
 
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING"):
         import scheduler
         scheduler.start_in_app(app)

@@ -15,7 +15,7 @@ from pathlib import Path
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from domain.clock import HELSINKI
+from domain.clock import HELSINKI, now
 from models import db
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ def run_job(app, function) -> None:
 def configure(scheduler, app):
     for job_id, (function, trigger, arguments) in JOBS.items():
         scheduler.add_job(run_job, trigger, args=(app, function), id=job_id, replace_existing=True,
-                          coalesce=True, max_instances=1, misfire_grace_time=3600, **arguments)
+                          coalesce=True, max_instances=1, misfire_grace_time=3600,
+                          next_run_time=now(), **arguments)
     return scheduler
 
 

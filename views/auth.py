@@ -121,8 +121,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    lang = current_user.language if current_user.is_authenticated else session.get("lang")
     logout_user()
     session.clear()
+    if lang:
+        session["lang"] = lang  # the language stays; nothing else does
     flash(_("You have logged out."), "info")
     response = redirect(url_for("pages.index"), 303)
     # Nothing of the account may stay in this browser's caches.
