@@ -11,6 +11,13 @@ LABELS = {
         "apartment": _l("Apartment buildings"),
         "holiday_home": _l("Holiday homes"),
     },
+    "building_type_one": {
+        "detached": _l("Single-dwelling house"),
+        "semi_detached": _l("Two-dwelling house"),
+        "terraced": _l("Terraced house"),
+        "apartment": _l("Apartment building"),
+        "holiday_home": _l("Holiday home"),
+    },
     "occupancy": {"permanent": _l("Permanent residence"), "holiday": _l("Holiday home")},
     "waste_type": {"mixed": _l("Mixed waste"), "bio": _l("Biowaste")},
     "customer_class": {"small": _l("Small customer"), "large": _l("Large customer"),
