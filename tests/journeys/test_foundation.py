@@ -11,6 +11,13 @@ pytestmark = pytest.mark.journey
 PASSWORD = "kompostori ja kissa"
 
 
+def log_in(page, username, password=demo.DEMO_PASSWORD, button="Kirjaudu sisään", lands="**/properties/"):
+    page.fill("#login", username)
+    page.fill("#password", password)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(lands)
+
+
 def fill_registration(page, number, invoice, **changes):
     values = {"invoice_number": invoice, "customer_number": number, "first_name": "Liisa",
               "last_name": "Laine", "phone": "040 7654321", "email": "liisa.laine@example.fi",
@@ -51,10 +58,7 @@ def test_register_see_properties_switch_to_swedish_log_out_and_in(page, live_ser
     assert page.get_by_text("Du har loggat ut.").is_visible()
     assert_accessible(page)
     # The account remembers Swedish; the next login shows it in Swedish.
-    page.fill("#login", "liisa")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**/properties/")
+    log_in(page, "liisa", PASSWORD, button="Logga in")
     assert page.locator("html").get_attribute("lang") == "sv"
     with live_server.app.app_context():
         assert User.by_login("liisa").language == "sv"
@@ -90,10 +94,7 @@ def test_pages_in_swedish_are_accessible(page, live_server):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == "sv"
         assert_accessible(page)
-    page.fill("#login", "maija")
-    page.fill("#password", demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url("**/properties/")
+    log_in(page, "maija", button="Logga in")
     assert_accessible(page)
     page.goto("/account/")
     assert_accessible(page)
@@ -121,10 +122,7 @@ def test_start_page_is_installable_and_works_offline(profile_context, live_serve
 
 def test_after_logout_the_back_button_shows_nothing_private(page, live_server):
     page.goto("/login")
-    page.fill("#login", "maija")
-    page.fill("#password", demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Kirjaudu sisään").click()
-    page.wait_for_url("**/properties/")
+    log_in(page, "maija")
     street = page.locator(".property-card .address").first.inner_text().split("\n")[0]
     page.get_by_role("button", name="Kirjaudu ulos").click()
     page.wait_for_url(re.compile(r"/$"))
@@ -136,9 +134,6 @@ def test_after_logout_the_back_button_shows_nothing_private(page, live_server):
 
 def test_staff_login_lands_on_the_back_office(page, live_server):
     page.goto("/login")
-    page.fill("#login", "asiakaspalvelu")
-    page.fill("#password", demo.DEMO_PASSWORD)
-    page.get_by_role("button", name="Kirjaudu sisään").click()
-    page.wait_for_url("**/staff/")
+    log_in(page, "asiakaspalvelu", lands="**/staff/")
     assert page.get_by_role("heading", name="Asiakaspalvelu").is_visible()
     assert_accessible(page)
