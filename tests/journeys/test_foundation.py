@@ -137,3 +137,18 @@ def test_staff_login_lands_on_the_back_office(page, live_server):
     log_in(page, "asiakaspalvelu", lands="**/staff/")
     assert page.get_by_role("heading", name="Asiakaspalvelu").is_visible()
     assert_accessible(page)
+
+
+def test_narrow_phone_has_no_sideways_scrolling_and_big_tap_targets(page, live_server):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/login")
+    log_in(page, "maija")
+    for path in ("/", "/register", "/properties/", "/account/", "/accessibility"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+        small = page.evaluate("""() => [...document.querySelectorAll(
+                'header a, header button, nav a, nav button, footer a, .button, .breadcrumb a')]
+            .filter(e => e.getClientRects().length)
+            .map(e => [e.textContent.trim(), e.getBoundingClientRect().height])
+            .filter(([, h]) => h < 44)""")
+        assert small == [], (path, small)
