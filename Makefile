@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := app:create_app
 
-.PHONY: run test setup test-setup assets translations db demo-data clean bench
+.PHONY: run test setup test-setup debian-packages assets translations db demo-data clean bench
 
 run: setup db demo-data
 	@echo "Kotipiha: http://$(HOST):$(PORT)/"
@@ -14,6 +14,11 @@ run: setup db demo-data
 
 test: setup test-setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# The same suite (less the browser journeys) against a throw-away PostgreSQL server.
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "== again on PostgreSQL =="; \
+	  tools/with_postgres.sh $(BIN)/python -m pytest -q --ignore=tests/journeys $(PYTEST_ARGS); \
+	else echo "PostgreSQL is not installed: the PostgreSQL pass is skipped"; fi
 
 setup: $(VENV)/.runtime assets translations
 
@@ -42,15 +47,19 @@ static/vendor/htmx.min.js: node_modules/.installed
 translations: $(VENV)/.runtime
 	$(BIN)/flask translate compile
 
-# Journey tests drive Debian's Chromium; Playwright never downloads a browser here.
-test-setup: $(VENV)/.test chromium
+# Journey tests drive Debian's Chromium (Playwright never downloads a browser here);
+# the PostgreSQL pass needs Debian's postgresql. Both are installed when missing and root.
+test-setup: $(VENV)/.test debian-packages
 
-chromium:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+debian-packages:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "Installing Chromium from Debian's packages"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "Chromium is missing: install the 'chromium' package (journey tests will be skipped)"; fi
+	  echo "Installing from Debian's packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "Missing Debian packages:$$missing (install them; their tests are skipped)"; fi
 
 db: setup
 	$(BIN)/flask db upgrade

@@ -39,7 +39,7 @@ class Context:
 
     def __init__(self, database):
         self.db = database
-        self.dialect = "postgresql" if isinstance(database, PostgresqlDatabase) else "sqlite"
+        self.dialect = "postgresql" if _is_postgres(database) else "sqlite"
 
     def sql(self, script: str) -> None:
         for statement in script.format(**_DIALECTS[self.dialect]).split(";"):
@@ -57,8 +57,12 @@ def available() -> list[Migration]:
     return found
 
 
+def _is_postgres(database) -> bool:
+    return isinstance(getattr(database, "obj", database), PostgresqlDatabase)  # a proxy too
+
+
 def _ensure_version_table(database) -> None:
-    ts = "TIMESTAMP" if isinstance(database, PostgresqlDatabase) else "DATETIME"
+    ts = "TIMESTAMP" if _is_postgres(database) else "DATETIME"
     database.execute_sql(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         f"version INTEGER NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at {ts} NOT NULL)")

@@ -1,6 +1,7 @@
 """Shared fixtures: an app on a real SQLite file, migrated; a client; data factories."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -14,11 +15,24 @@ from tests import factories
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+# TEST_DATABASE_URL=postgresql://… runs the suite against PostgreSQL (emptied per test).
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _empty_postgres(url: str) -> None:
+    from playhouse.db_url import connect
+    database = connect(url)
+    database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    database.close()
+
+
 def make_app(tmp_path, **overrides):
+    if POSTGRES_URL and "DATABASE_URL" not in overrides:
+        _empty_postgres(POSTGRES_URL)
     settings = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'kotipiha.sqlite3'}",
+        "DATABASE_URL": POSTGRES_URL or f"sqlite:///{tmp_path / 'kotipiha.sqlite3'}",
         "SECRET_KEY": "test-secret-key",
         "BASE_URL": "http://127.0.0.1:8000",
     }

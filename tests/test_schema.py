@@ -4,6 +4,7 @@ from peewee import IntegrityError, OperationalError, SqliteDatabase
 
 import migrations
 from models import ALL_MODELS, db
+from tests.conftest import POSTGRES_URL
 
 
 def test_fresh_database_is_migrated_to_the_latest_version(app):
@@ -53,6 +54,7 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path, monkeypatch):
     assert "half_done" not in database.get_tables()
 
 
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite pragmas")
 def test_sqlite_is_tuned_for_a_server(app, tmp_path):
     pragma = lambda name: db.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
     assert pragma("journal_mode") == "wal"
@@ -62,7 +64,7 @@ def test_sqlite_is_tuned_for_a_server(app, tmp_path):
 
 
 def test_foreign_keys_are_enforced(app):
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+    with pytest.raises(IntegrityError, match="(?i)foreign key"):
         db.execute_sql("INSERT INTO property (customer_id, street, postal_code, post_office, "
                        "municipality, collection_area, building_type, occupancy, created_at) "
                        "VALUES (999999, 'x', 'x', 'x', 'x', 'x', 'x', 'x', '2024-01-01')")
