@@ -139,6 +139,7 @@ class Property(BaseModel):
     building_type = CharField()  # see BUILDING_TYPES
     occupancy = CharField(default="permanent")  # permanent | holiday
     created_at = DateTimeField(default=utcnow)
+    calendar_token = CharField(null=True, unique=True)  # secret of the ICS feed
 
     BUILDING_TYPES = ("detached", "semi_detached", "terraced", "apartment", "holiday_home")
 
@@ -151,6 +152,12 @@ class Property(BaseModel):
         if user.is_staff:
             return cls.select()
         return cls.select().where(cls.customer == user.customer_id)
+
+    @classmethod
+    def search(cls, text: str):
+        """A condition matching the address (street, postal code or post office)."""
+        term = f"%{text.strip().upper()}%"  # addresses are stored in capitals
+        return (cls.street ** term) | (cls.postal_code ** term) | (cls.post_office ** term)
 
     @classmethod
     def of_user(cls, user):
@@ -180,6 +187,59 @@ class WasteContract(BaseModel):
     def active_on(cls, day):
         return cls.select().where((cls.start_date <= day) &
                                   ((cls.end_date.is_null()) | (cls.end_date >= day)))
+
+
+class WasteOrder(BaseModel):
+    """An order or a request of a resident: an extra emptying, a contract change, a new service.
+
+    Customer service decides each one (status pending -> approved | rejected); the schedule
+    engine reads approved changes from their effective date.
+    """
+
+    property = ForeignKeyField(Property, backref="orders", on_delete="CASCADE")
+    contract = ForeignKeyField(WasteContract, null=True, backref="orders", on_delete="CASCADE")
+    kind = CharField()  # see KINDS
+    status = CharField(default="pending")  # pending | approved | rejected | cancelled
+    effective_date = DateField()  # desired date, or the date a change takes effect
+    end_date = DateField(null=True)  # last day of a suspension
+    bin_count = IntegerField(null=True)
+    interval_weeks = IntegerField(null=True)
+    waste_type = CharField(null=True)
+    bin_size = IntegerField(null=True)
+    extra_info = TextField(default="")
+    price = money_field(null=True)  # price per emptying shown when ordering
+    request_key = CharField(unique=True)  # one order per submitted form, however often sent
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    decision_note = TextField(null=True)
+
+    KINDS = ("extra_emptying", "bin_count", "interval", "suspension", "termination",
+             "new_service", "change_bin")
+    CHANGES = ("bin_count", "interval", "change_bin")
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
+
+    @classmethod
+    def in_effect(cls):
+        """Orders the calendar shows: approved ones, and extra emptyings still pending."""
+        return cls.select().where((cls.status == "approved") |
+                                  ((cls.status == "pending") & (cls.kind == "extra_emptying")))
+
+
+class Emptying(BaseModel):
+    """An emptying the truck has done (reported by the route system)."""
+
+    contract = ForeignKeyField(WasteContract, backref="emptyings", on_delete="CASCADE")
+    emptied_on = DateField()
+    bin_count = IntegerField()
+    extra = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("contract", "emptied_on"), True),)
 
 
 class PriceListRow(BaseModel):
@@ -340,5 +400,6 @@ class PasswordReset(BaseModel):
     used_at = DateTimeField(null=True)
 
 
-ALL_MODELS = (Customer, User, Property, WasteContract, PriceListRow, ConsumptionPoint, Meter,
-              Reading, Invoice, Outbox, AuditLog, LoginAttempt, PasswordReset)
+ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
+              ConsumptionPoint, Meter, Reading, Invoice, Outbox, AuditLog, LoginAttempt,
+              PasswordReset)

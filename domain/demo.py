@@ -15,8 +15,9 @@ from peewee import PostgresqlDatabase, fn
 from domain.clock import today as clock_today, utcnow
 from domain.passwords import hash_password
 from domain.reference import fi_reference
-from models import (ConsumptionPoint, Customer, Invoice, Meter, PriceListRow, Property, Reading,
-                    User, WasteContract, db)
+from domain import schedule
+from models import (ConsumptionPoint, Customer, Emptying, Invoice, Meter, PriceListRow, Property,
+                    Reading, User, WasteContract, WasteOrder, db)
 
 DEMO_PASSWORD = "Kotipiha-demo-2026"
 DEMO_RESIDENTS = (
@@ -128,8 +129,8 @@ class _Generator:
         self.today = today
         self.ids = {m: _Ids(m) for m in (Customer, Property, WasteContract, ConsumptionPoint,
                                           Meter, Invoice)}
-        self.rows = {m: [] for m in (Customer, Property, WasteContract, ConsumptionPoint, Meter,
-                                      Reading, Invoice)}
+        self.rows = {m: [] for m in (Customer, Property, WasteContract, Emptying, ConsumptionPoint,
+                                      Meter, Reading, Invoice)}
         self.next_invoice_number = 1_962_000 + self.ids[Invoice].next
         self.next_point_number = 100_000 + self.ids[ConsumptionPoint].next
         self.next_meter_number = 21_000_000 + self.ids[Meter].next * 7
@@ -189,16 +190,27 @@ class _Generator:
             interval = rng.choice((2, 4))
         start = self.today - dt.timedelta(days=rng.randrange(400, 3000))
         weekday = rng.randrange(0, 5)
-        self.rows[WasteContract].append(dict(
+        self.contract(dict(
             id=self.ids[WasteContract].take(), property=pid, waste_type="mixed", bin_size=size,
             bin_count=rng.choice((2, 3)) if large else 1, interval_weeks=interval,
             route_weekday=weekday, start_date=start, end_date=None))
         if central and building_type != "holiday_home" and rng.random() < 0.45:
-            self.rows[WasteContract].append(dict(
+            self.contract(dict(
                 id=self.ids[WasteContract].take(), property=pid, waste_type="bio",
-                bin_size=140 if not large else 240, bin_count=1, interval_weeks=2,
+                bin_size=140 if not large else 240, bin_count=1, interval_weeks=rng.choice((2, 4)),
                 route_weekday=weekday,
                 start_date=BIOWASTE_START + dt.timedelta(days=rng.randrange(0, 120)), end_date=None))
+
+    def contract(self, row) -> None:
+        """A contract, and the emptyings its truck has done in the last hundred days."""
+        self.rows[WasteContract].append(row)
+        terms = schedule.Terms(row["start_date"], row["interval_weeks"], row["route_weekday"],
+                               row["bin_count"], row["bin_size"], schedule.monday(row["start_date"]))
+        plan = schedule.ContractPlan(row["id"], row["waste_type"], row["start_date"], None, [terms])
+        done = self.today - dt.timedelta(days=1)
+        for emptying in schedule.planned_emptyings(plan, self.today - dt.timedelta(days=100), done):
+            self.rows[Emptying].append(dict(contract=row["id"], emptied_on=emptying.day,
+                                            bin_count=emptying.bin_count, extra=False))
 
     def water(self, pid, building_type, meter_kind) -> None:
         rng = self.rng
@@ -290,6 +302,7 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None) 
                 gen.flush()
         gen.flush()
         _demo_users(special)
+        _demo_orders(special, today)
         _fix_sequences()
     return {"customers": Customer.select().count(), "properties": Property.select().count(),
             "waste contracts": WasteContract.select().count(), "meters": Meter.select().count(),
@@ -316,6 +329,18 @@ def _special_customers(gen: _Generator) -> list[tuple[int, list[int]]]:
     return [(maija, maija_props), (pekka, pekka_props), (anna, anna_props)]
 
 
+def _demo_orders(special, today: dt.date) -> None:
+    """A few orders of Maija's, so the Orders list and the calendar have something to show."""
+    maija = User.get(User.username == DEMO_RESIDENTS[0][0])
+    home = WasteContract.select().where(WasteContract.property == special[0][1][0]).first()
+    extra_day = schedule.add_working_days(today - dt.timedelta(days=30), 1)
+    WasteOrder.create(property=home.property_id, contract=home, kind="extra_emptying",
+                      status="approved", effective_date=extra_day, bin_count=1,
+                      request_key="demo-maija-extra", created_by=maija, price=Decimal("6.79"),
+                      extra_info="Portti on auki.", decided_at=utcnow(), decided_by=None)
+    Emptying.insert(contract=home, emptied_on=extra_day, bin_count=1, extra=True).on_conflict_ignore().execute()
+
+
 def _demo_users(special) -> None:
     password_hash = hash_password(DEMO_PASSWORD)
     for (username, email, first, last, _), (cid, _) in zip(DEMO_RESIDENTS, special):
@@ -331,7 +356,7 @@ def _fix_sequences() -> None:
     """PostgreSQL: move each id sequence past the explicit ids written above."""
     if not isinstance(db.obj, PostgresqlDatabase):
         return
-    for model in (Customer, Property, WasteContract, ConsumptionPoint, Meter, Invoice, Reading):
+    for model in (Customer, Property, WasteContract, Emptying, ConsumptionPoint, Meter, Invoice, Reading):
         table = model._meta.table_name
         db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                        f"COALESCE((SELECT MAX(id) FROM {table}), 1))")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, g, render_template, request
+from flask import abort, current_app, g, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -72,3 +72,28 @@ class Form(FlaskForm):
 
     class Meta:
         csrf = False
+
+
+def redirect_after_post(url: str):
+    """303 to `url`; for htmx, a header that makes the browser go there instead."""
+    from flask import redirect
+    if request.htmx:
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+def parse_month(raw: str | None, default):
+    """'2026-12' as the first day of that month, or `default`."""
+    import datetime as dt
+    try:
+        year, month = (int(p) for p in (raw or "").split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        return default
+
+
+def new_request_key() -> str:
+    import secrets
+    return secrets.token_urlsafe(16)

@@ -20,9 +20,27 @@ LABELS = {
     },
     "occupancy": {"permanent": _l("Permanent residence"), "holiday": _l("Holiday home")},
     "waste_type": {"mixed": _l("Mixed waste"), "bio": _l("Biowaste")},
+    # The short mark written on a calendar day beside the colour, so colour is never alone.
+    "waste_short": {"mixed": _l("MW"), "bio": _l("BIO")},
     "customer_class": {"small": _l("Small customer"), "large": _l("Large customer"),
                        "industry": _l("Industry")},
     "meter_kind": {"mechanical": _l("Mechanical"), "remote": _l("Remote-read")},
+    "order_kind": {
+        "extra_emptying": _l("Extra emptying"),
+        "bin_count": _l("Change of the number of bins"),
+        "interval": _l("Change of the emptying interval"),
+        "suspension": _l("Suspension of emptying"),
+        "termination": _l("End of the service"),
+        "new_service": _l("New bin service"),
+        "change_bin": _l("Change of bin"),
+    },
+    "order_status": {
+        "pending": _l("Waiting for customer service"),
+        "approved": _l("Approved"),
+        "rejected": _l("Rejected"),
+        "cancelled": _l("Cancelled"),
+    },
+    "price_component": {"waste_treatment": _l("Waste treatment"), "bin_emptying": _l("Bin emptying")},
     "weekday": {0: _l("Monday"), 1: _l("Tuesday"), 2: _l("Wednesday"), 3: _l("Thursday"),
                 4: _l("Friday"), 5: _l("Saturday"), 6: _l("Sunday")},
 }

@@ -44,9 +44,16 @@ def nav_items():
             if e in current_app.view_functions]
 
 
+def support_url(**params) -> str:
+    """The support form once it exists; until then an email to customer service."""
+    if "support.index" in current_app.view_functions:
+        return url_for("support.index", **params)
+    return f"mailto:{current_app.config['UTILITY_EMAIL']}"
+
+
 @bp.app_context_processor
 def _template_helpers():
-    return {"asset": asset_url, "nav_items": nav_items}
+    return {"asset": asset_url, "nav_items": nav_items, "support_url": support_url}
 
 
 def home_for(user) -> str:

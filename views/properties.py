@@ -1,14 +1,21 @@
-"""My properties and the property page."""
+"""My properties and the property page: billing address, orders, continuing services."""
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from wtforms import DateField, StringField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from domain.clock import today
-from models import Property, WasteContract
-from views.helpers import get_owned_or_404, resident_required
+from domain.customers import update_billing_address
+from peewee import JOIN
+from models import Property, WasteContract, WasteOrder
+from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
+from views.waste import DATE_FORMATS, contract_summaries
 
 bp = Blueprint("properties", __name__, url_prefix="/properties")
 
@@ -16,16 +23,83 @@ bp = Blueprint("properties", __name__, url_prefix="/properties")
 @bp.route("/")
 @resident_required
 def index():
+    query = (request.args.get("q") or "").strip()[:100]
+    properties = Property.of_user(current_user)
+    if query:
+        properties = properties.where(Property.search(query))
     order = {t: i for i, t in enumerate(Property.BUILDING_TYPES)}
-    properties = sorted(Property.of_user(current_user),
-                        key=lambda p: (order.get(p.building_type, 99), p.street))
-    groups = [(t, list(rows)) for t, rows in groupby(properties, key=lambda p: p.building_type)]
-    return render_template("properties/index.html", groups=groups)
+    rows = sorted(properties, key=lambda p: (order.get(p.building_type, 99), p.street))
+    groups = [(t, list(g)) for t, g in groupby(rows, key=lambda p: p.building_type)]
+    return render("properties/index.html", "properties/_list.html", groups=groups, query=query)
+
+
+class OrdersFilter(Form):
+    start = DateField(_l("From"), format=DATE_FORMATS, validators=[Optional()])
+    end = DateField(_l("To"), format=DATE_FORMATS, validators=[Optional()])
+
+
+def _orders_context(prop):
+    """Orders between two dates; by default the last three months and everything upcoming."""
+    day = today()
+    form = OrdersFilter(request.args)
+    form.validate()
+    start = form.start.data or day - dt.timedelta(days=91)
+    end = form.end.data
+    if end and end < start:
+        form.end.errors = [_("The end must be after the start.")]
+        end = None
+    orders = (WasteOrder.select(WasteOrder, WasteContract)
+              .join(WasteContract, join_type=JOIN.LEFT_OUTER)
+              .where((WasteOrder.property == prop) & (WasteOrder.effective_date >= start))
+              .order_by(WasteOrder.effective_date.desc(), WasteOrder.id.desc()))
+    if end:
+        orders = orders.where(WasteOrder.effective_date <= end)
+    form.start.data, form.end.data = start, end
+    return {"orders": list(orders), "filter": form}
 
 
 @bp.route("/<int:property_id>")
 @resident_required
 def detail(property_id):
     prop = get_owned_or_404(Property, property_id)
-    contracts = WasteContract.active_on(today()).where(WasteContract.property == prop)
-    return render_template("properties/detail.html", prop=prop, contracts=list(contracts))
+    if request.htmx and request.htmx.target == "orders":
+        return render("properties/detail.html", "properties/_orders.html", prop=prop, **_orders_context(prop))
+    return render("properties/detail.html", prop=prop, summaries=contract_summaries(prop, today()),
+                  **_orders_context(prop))
+
+
+class BillingAddressForm(Form):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name.")), Length(max=100)])
+    street = StringField(_l("Street address"), validators=[InputRequired(_l("Enter the street address.")),
+                                                          Length(max=100)])
+    postal_code = StringField(_l("Postal code"), validators=[
+        InputRequired(_l("Enter the postal code.")),
+        Regexp(r"^\d{5}$", message=_l("A postal code has five digits, for example 45100."))])
+    post_office = StringField(_l("Post office"), validators=[InputRequired(_l("Enter the post office.")),
+                                                            Length(max=60)])
+
+
+@bp.route("/<int:property_id>/billing-address", methods=["GET", "POST"])
+@resident_required
+def billing_address(property_id):
+    prop = get_owned_or_404(Property, property_id)
+    customer = prop.customer
+    editing = request.method == "POST" or request.args.get("edit") == "1"
+    form = BillingAddressForm()
+    if request.method == "GET":
+        form.name.data, form.street.data = customer.billing_name, customer.billing_street
+        form.postal_code.data, form.post_office.data = customer.billing_postal_code, customer.billing_post_office
+    elif form.validate_on_submit():
+        update_billing_address(current_user, customer, name=form.name.data, street=form.street.data,
+                               postal_code=form.postal_code.data, post_office=form.post_office.data,
+                               ip=request.remote_addr)
+        if request.htmx:
+            return render("properties/detail.html", "properties/_billing_address.html",
+                          prop=prop, editing=False, saved=True)
+        flash(_("The billing address has been saved."), "success")
+        return redirect_after_post(url_for("properties.detail", property_id=prop.id))
+    status = 422 if form.errors else 200
+    if not request.htmx and editing:
+        return render("properties/billing_address.html", prop=prop, form=form, editing=True, status=status)
+    return render("properties/detail.html", "properties/_billing_address.html", status=status,
+                  prop=prop, form=form, editing=editing)

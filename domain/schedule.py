@@ -1,0 +1,216 @@
+"""The pickup schedule: which days a contract's bins are emptied.
+
+One engine computes the planned emptyings of a contract for any date range from the route
+weekday, the interval in weeks counted from an anchor week, the contract's start and end,
+approved changes from their effective dates, suspensions, extra emptyings and the Finnish
+public holidays.
+
+THE RULES, in one place:
+
+1. Rhythm. A contract is emptied on its route weekday in every `interval`-th ISO week,
+   counted from the anchor week: the week of the contract's start, or the week a change
+   of interval or route takes effect (the new rhythm starts that week).
+2. Biowaste in summer. In ISO weeks 18-40 biowaste is emptied at least every second week:
+   a longer interval becomes 2 weeks, counted from the same anchor.
+3. Holidays. An emptying that falls on a Finnish public holiday (the `holidays` package,
+   which includes Midsummer Eve and Christmas Eve) moves to the next working day
+   (Monday-Friday, not a holiday). The calendar names the holiday that moved it. This and
+   routing are why residents are told "±1 day".
+4. Suspensions. No planned emptying falls inside an approved suspension (first and last
+   day included; the planned date before a holiday move decides).
+5. End. An approved termination ends the service the day before its date; a contract's
+   own end date is its last possible emptying day.
+6. Extra emptyings are added on the day ordered (a working day chosen by the resident),
+   pending or approved; they do not move.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field, replace
+from itertools import groupby
+
+import holidays
+
+SUMMER_WEEKS = range(18, 41)
+BIOWASTE_SUMMER_MAX_INTERVAL = 2
+HOLIDAY_LANGUAGES = {"fi": "fi", "sv": "sv_FI", "en": "en_US"}
+ONE_DAY = dt.timedelta(days=1)
+
+
+@functools.cache
+def _holidays(year: int, lang: str = "fi") -> holidays.HolidayBase:
+    return holidays.Finland(years=year, language=HOLIDAY_LANGUAGES.get(lang, "fi"))
+
+
+def holiday_name(day: dt.date, lang: str = "fi") -> str | None:
+    return _holidays(day.year, lang).get(day)
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in _holidays(day.year)
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    while not is_working_day(day):
+        day += ONE_DAY
+    return day
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """The `count`-th working day after `day`."""
+    for _ in range(count):
+        day = next_working_day(day + ONE_DAY)
+    return day
+
+
+def monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms of a contract from `start` until the next change."""
+
+    start: dt.date
+    interval_weeks: int
+    route_weekday: int
+    bin_count: int
+    bin_size: int
+    anchor: dt.date  # Monday of the week the rhythm counts from
+
+
+@dataclass
+class ContractPlan:
+    """Everything the engine needs of one contract, with no database behind it."""
+
+    contract_id: int
+    waste_type: str
+    start: dt.date
+    end: dt.date | None
+    segments: list[Terms]
+    suspensions: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    extras: list[tuple[dt.date, int]] = field(default_factory=list)
+
+    def terms_on(self, day: dt.date) -> Terms:
+        current = self.segments[0]
+        for terms in self.segments:
+            if terms.start <= day:
+                current = terms
+        return current
+
+
+@dataclass(frozen=True)
+class PlannedEmptying:
+    day: dt.date
+    planned_day: dt.date  # the rhythm's day before a holiday moved it
+    contract_id: int
+    waste_type: str
+    bin_count: int
+    extra: bool = False
+
+    @property
+    def moved(self) -> bool:
+        return self.day != self.planned_day
+
+
+def _due_weeks(terms: Terms, waste_type: str, first_monday: dt.date, last_monday: dt.date):
+    """Mondays of the weeks in which `terms` plan an emptying."""
+    interval = terms.interval_weeks
+    summer_rule = waste_type == "bio" and interval > BIOWASTE_SUMMER_MAX_INTERVAL
+    weeks_from_anchor = (first_monday - terms.anchor).days // 7
+    if not summer_rule:
+        week = first_monday + dt.timedelta(weeks=(-weeks_from_anchor) % interval)
+        step = dt.timedelta(weeks=interval)
+        while week <= last_monday:
+            yield week
+            week += step
+        return
+    week, n = first_monday, weeks_from_anchor
+    while week <= last_monday:
+        summer = week.isocalendar()[1] in SUMMER_WEEKS
+        if n % (BIOWASTE_SUMMER_MAX_INTERVAL if summer else interval) == 0:
+            yield week
+        week += dt.timedelta(weeks=1)
+        n += 1
+
+
+def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[PlannedEmptying]:
+    """The emptyings of `plan` whose day falls in [start, end], in date order."""
+    last_day = min(end, plan.end) if plan.end else end
+    found = []
+    segments = plan.segments
+    for i, terms in enumerate(segments):
+        seg_start = max(terms.start, plan.start, start - dt.timedelta(days=7))
+        seg_end = segments[i + 1].start - ONE_DAY if i + 1 < len(segments) else last_day
+        seg_end = min(seg_end, last_day)
+        if seg_start > seg_end:
+            continue
+        offset = dt.timedelta(days=terms.route_weekday)
+        for week in _due_weeks(terms, plan.waste_type, monday(seg_start), monday(seg_end)):
+            planned = week + offset
+            if not seg_start <= planned <= seg_end or planned < plan.start:
+                continue
+            if any(s <= planned <= e for s, e in plan.suspensions):
+                continue
+            day = next_working_day(planned)
+            if start <= day <= end and (plan.end is None or day <= plan.end or planned <= plan.end):
+                found.append(PlannedEmptying(day, planned, plan.contract_id, plan.waste_type,
+                                             terms.bin_count))
+    for day, bins in plan.extras:
+        if start <= day <= last_day:
+            found.append(PlannedEmptying(day, day, plan.contract_id, plan.waste_type, bins, True))
+    found.sort(key=lambda e: (e.day, e.extra))
+    return found
+
+
+def next_emptying(plan: ContractPlan, after: dt.date) -> PlannedEmptying | None:
+    """The first planned emptying on or after `after` (looking a year ahead)."""
+    upcoming = planned_emptyings(plan, after, after + dt.timedelta(days=366))
+    return upcoming[0] if upcoming else None
+
+
+# -- building plans from the database, in bulk --------------------------------------------
+
+def plan_from_rows(contract, orders) -> ContractPlan:
+    """A plan from a WasteContract and its orders that are in effect."""
+    base = Terms(start=contract.start_date, interval_weeks=contract.interval_weeks,
+                 route_weekday=contract.route_weekday, bin_count=contract.bin_count,
+                 bin_size=contract.bin_size, anchor=monday(contract.start_date))
+    segments, suspensions, extras, end = [base], [], [], contract.end_date
+    for order in sorted(orders, key=lambda o: (o.effective_date, o.id)):
+        if order.kind == "extra_emptying":
+            extras.append((order.effective_date, order.bin_count or 1))
+        elif order.status != "approved":
+            continue
+        elif order.kind == "suspension":
+            suspensions.append((order.effective_date, order.end_date))
+        elif order.kind == "termination":
+            last = order.effective_date - ONE_DAY
+            end = min(end, last) if end else last
+        elif order.kind in ("bin_count", "interval", "change_bin"):
+            current = segments[-1]
+            new_interval = order.interval_weeks or current.interval_weeks
+            changed_rhythm = new_interval != current.interval_weeks
+            segments.append(replace(
+                current, start=order.effective_date, interval_weeks=new_interval,
+                bin_count=order.bin_count or current.bin_count,
+                bin_size=order.bin_size or current.bin_size,
+                anchor=monday(order.effective_date) if changed_rhythm else current.anchor))
+    return ContractPlan(contract.id, contract.waste_type, contract.start_date, end, segments,
+                        suspensions, extras)
+
+
+def plans_for(contracts_query) -> list[ContractPlan]:
+    """Plans for every contract of a query, with their orders in one more query."""
+    from models import WasteContract, WasteOrder
+    contracts = list(contracts_query.order_by(WasteContract.id))
+    if not contracts:
+        return []
+    ids = [c.id for c in contracts]
+    orders = (WasteOrder.in_effect()
+              .where(WasteOrder.contract.in_(ids) if len(ids) < 500 else
+                     WasteOrder.contract.in_(contracts_query.select(WasteContract.id)))
+              .order_by(WasteOrder.contract))
+    by_contract = {cid: list(rows) for cid, rows in groupby(orders, key=lambda o: o.contract_id)}
+    return [plan_from_rows(c, by_contract.get(c.id, ())) for c in contracts]

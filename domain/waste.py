@@ -1,0 +1,185 @@
+"""Waste orders and requests: the rules a resident's order must meet, and making it once."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from peewee import IntegrityError
+
+from domain import schedule
+from domain.pricing import emptying_price
+from models import AuditLog, Property, WasteContract, WasteOrder, db
+
+TRUCK_INTERVALS = (1, 2, 3, 4)  # weeks the collection trucks drive
+
+
+@dataclass(frozen=True)
+class WasteSettings:
+    lead_working_days: int = 1  # an extra emptying at least this many working days ahead
+    change_lead_days: int = 7  # a contract change takes effect at the earliest after this
+    suspension_min_days: int = 28
+    suspension_max_days: int = 365
+    mixed_max_interval: int = 4
+    biowaste_areas: tuple[str, ...] = ("Kouvola keskusta", "Kotka keskusta")
+    biowaste_start: dt.date = dt.date(2024, 5, 2)
+    biowaste_building_types: tuple[str, ...] = ("detached", "semi_detached")
+
+    @classmethod
+    def from_config(cls, config) -> "WasteSettings":
+        return cls(
+            lead_working_days=int(config.get("EXTRA_EMPTYING_LEAD_WORKING_DAYS", 1)),
+            change_lead_days=int(config.get("CONTRACT_CHANGE_LEAD_DAYS", 7)),
+            suspension_min_days=int(config.get("SUSPENSION_MIN_DAYS", 28)),
+            suspension_max_days=int(config.get("SUSPENSION_MAX_DAYS", 365)),
+            biowaste_areas=tuple(a.strip() for a in str(config.get(
+                "BIOWASTE_AREAS", "Kouvola keskusta,Kotka keskusta")).split(",") if a.strip()),
+        )
+
+
+class OrderError(Exception):
+    def __init__(self, field: str, code: str, **values):
+        super().__init__(code)
+        self.field, self.code, self.values = field, code, values
+
+
+def earliest_extra_emptying(today: dt.date, settings: WasteSettings) -> dt.date:
+    return schedule.add_working_days(today, settings.lead_working_days)
+
+
+def earliest_change(today: dt.date, settings: WasteSettings) -> dt.date:
+    return today + dt.timedelta(days=settings.change_lead_days)
+
+
+def biowaste_unavailable_reason(prop: Property, day: dt.date, settings: WasteSettings) -> str | None:
+    """Why biowaste collection cannot be ordered for the property, or None when it can."""
+    if day < settings.biowaste_start:
+        return "biowaste_not_started"
+    if prop.collection_area not in settings.biowaste_areas:
+        return "biowaste_area"
+    if prop.building_type not in settings.biowaste_building_types:
+        return "biowaste_building"
+    return None
+
+
+def _save_once(request_key: str, prop: Property, user, action: str, **fields) -> WasteOrder:
+    """Create the order unless this form was already sent: then return the first one."""
+    existing = WasteOrder.get_or_none(WasteOrder.request_key == request_key)
+    if existing is not None:
+        if existing.property_id != prop.id:
+            raise OrderError("request_key", "request_reused")
+        return existing
+    try:
+        with db.atomic():
+            order = WasteOrder.create(property=prop, request_key=request_key, created_by=user,
+                                      **fields)
+            AuditLog.record(user, action, order, after={k: v for k, v in fields.items()
+                                                         if v not in (None, "")})
+    except IntegrityError:  # the same form arrived twice at the same moment
+        return WasteOrder.get(WasteOrder.request_key == request_key)
+    return order
+
+
+def order_extra_emptying(user, prop: Property, contract: WasteContract, *, day: dt.date,
+                         bins: int, info: str, request_key: str, today: dt.date,
+                         settings: WasteSettings) -> WasteOrder:
+    earliest = earliest_extra_emptying(today, settings)
+    if day < earliest:
+        raise OrderError("day", "extra_too_soon", earliest=earliest)
+    if not schedule.is_working_day(day):
+        raise OrderError("day", "not_working_day")
+    if day > today + dt.timedelta(days=365):
+        raise OrderError("day", "too_far")
+    if contract.end_date and day > contract.end_date:
+        raise OrderError("day", "after_contract_end")
+    if not 1 <= bins <= contract.bin_count:
+        raise OrderError("bins", "bins_range", max=contract.bin_count)
+    price = emptying_price(contract.waste_type, contract.bin_size, bins, day)
+    return _save_once(request_key, prop, user, "order_extra_emptying", contract=contract,
+                      kind="extra_emptying", effective_date=day, bin_count=bins,
+                      extra_info=info.strip(), price=price.total if price else None)
+
+
+def request_change(user, prop: Property, contract: WasteContract, *, kind: str,
+                   effective: dt.date | None, end: dt.date | None = None, bins: int | None = None,
+                   interval: int | None = None, info: str = "", request_key: str,
+                   today: dt.date, settings: WasteSettings) -> WasteOrder:
+    """A request to change a continuing service; customer service decides it."""
+    if kind not in ("bin_count", "interval", "suspension", "termination"):
+        raise OrderError("kind", "kind_invalid")
+    earliest = earliest_change(today, settings)
+    if effective is None:
+        raise OrderError("effective", "date_missing")
+    if effective < earliest:
+        raise OrderError("effective", "change_too_soon", earliest=earliest)
+    if effective > today + dt.timedelta(days=365):
+        raise OrderError("effective", "too_far")
+    fields = dict(contract=contract, kind=kind, effective_date=effective, extra_info=info.strip())
+    if kind == "bin_count":
+        if bins is None or not 1 <= bins <= 10:
+            raise OrderError("bins", "bins_range", max=10)
+        if bins == contract.bin_count:
+            raise OrderError("bins", "no_change")
+        fields["bin_count"] = bins
+    elif kind == "interval":
+        limit = settings.mixed_max_interval if contract.waste_type == "mixed" else max(TRUCK_INTERVALS)
+        if interval not in TRUCK_INTERVALS or interval > limit:
+            raise OrderError("interval", "interval_choice")
+        if interval == contract.interval_weeks:
+            raise OrderError("interval", "no_change")
+        fields["interval_weeks"] = interval
+    elif kind == "suspension":
+        if end is None:
+            raise OrderError("end", "date_missing")
+        if end <= effective:
+            raise OrderError("end", "end_before_start")
+        days = (end - effective).days + 1
+        if days < settings.suspension_min_days:
+            raise OrderError("end", "suspension_too_short", days=settings.suspension_min_days)
+        if days > settings.suspension_max_days:
+            raise OrderError("end", "suspension_too_long", days=settings.suspension_max_days)
+        fields["end_date"] = end
+    return _save_once(request_key, prop, user, f"request_{kind}", **fields)
+
+
+def check_service(prop: Property, *, waste_type: str, bin_size: int, bins: int, interval: int,
+                  effective: dt.date, today: dt.date, settings: WasteSettings) -> None:
+    """Raise OrderError when the service cannot be ordered as chosen."""
+    if waste_type == "bio":
+        reason = biowaste_unavailable_reason(prop, max(effective, today), settings)
+        if reason:
+            raise OrderError("waste_type", reason)
+    if emptying_price(waste_type, bin_size, 1, effective) is None:
+        raise OrderError("bin_size", "bin_size_choice")
+    if effective < earliest_change(today, settings):
+        raise OrderError("effective", "change_too_soon", earliest=earliest_change(today, settings))
+    if effective > today + dt.timedelta(days=365):
+        raise OrderError("effective", "too_far")
+    if not 1 <= bins <= 10:
+        raise OrderError("bins", "bins_range", max=10)
+    limit = settings.mixed_max_interval if waste_type == "mixed" else max(TRUCK_INTERVALS)
+    if interval not in TRUCK_INTERVALS or interval > limit:
+        raise OrderError("interval", "interval_choice")
+
+
+def order_service(user, prop: Property, *, waste_type: str, bin_size: int, bins: int,
+                  interval: int, effective: dt.date, replaces: WasteContract | None,
+                  info: str, request_key: str, today: dt.date, settings: WasteSettings) -> WasteOrder:
+    """A new bin service, or a change of bin for an existing contract of that waste type."""
+    check_service(prop, waste_type=waste_type, bin_size=bin_size, bins=bins, interval=interval,
+                  effective=effective, today=today, settings=settings)
+    price = emptying_price(waste_type, bin_size, bins, effective)
+    return _save_once(request_key, prop, user, "order_service", contract=replaces,
+                      kind="change_bin" if replaces else "new_service", effective_date=effective,
+                      waste_type=waste_type, bin_size=bin_size, bin_count=bins,
+                      interval_weeks=interval, extra_info=info.strip(), price=price.total)
+
+
+def yearly_estimate(waste_type: str, bin_size: int, bins: int, interval: int,
+                    effective: dt.date, route_weekday: int = 2):
+    """(emptyings in the first year, cost) for the terms being ordered."""
+    terms = schedule.Terms(effective, interval, route_weekday, bins, bin_size, schedule.monday(effective))
+    plan = schedule.ContractPlan(0, waste_type, effective, None, [terms])
+    year_end = effective + dt.timedelta(days=364)
+    emptyings = schedule.planned_emptyings(plan, effective, year_end)
+    price = emptying_price(waste_type, bin_size, bins, effective)
+    return len(emptyings), (price.total * len(emptyings) if price else None)

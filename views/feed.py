@@ -1,0 +1,58 @@
+"""The secret calendar feed of a property, and renewing its secret."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from domain import ics, schedule
+from domain.clock import today
+from models import AuditLog, Property, User, WasteContract, db
+from views.helpers import get_owned_or_404, redirect_after_post, resident_required
+
+bp = Blueprint("feed", __name__)
+
+
+@bp.app_context_processor
+def _feed_helpers():
+    return {"feed_urls": feed_urls}
+
+
+def feed_urls(prop) -> dict | None:
+    if not prop.calendar_token:
+        return None
+    path = url_for("feed.calendar_feed", token=prop.calendar_token)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return {"https": base + path, "webcal": "webcal://" + base.split("://", 1)[1] + path}
+
+
+@bp.post("/properties/<int:property_id>/calendar-feed")
+@resident_required
+def renew(property_id):
+    prop = get_owned_or_404(Property, property_id)
+    had_one = bool(prop.calendar_token)
+    with db.atomic():
+        prop.calendar_token = secrets.token_urlsafe(24)
+        prop.save(only=[Property.calendar_token])
+        AuditLog.record(current_user, "calendar_feed_renew" if had_one else "calendar_feed_create", prop)
+    flash(_("A new calendar address was made; the old one no longer works.") if had_one else
+          _("Your calendar address is ready. Add it to your phone's calendar."), "success")
+    return redirect_after_post(url_for("waste.calendar", property_id=prop.id) + "#feed")
+
+
+@bp.route("/feed/<token>.ics")
+def calendar_feed(token):
+    if len(token) < 20:
+        abort(404)
+    prop = Property.get_or_none(Property.calendar_token == token)
+    if prop is None:
+        abort(404)
+    owner = User.select(User.language).where(User.customer == prop.customer_id).first()
+    plans = schedule.plans_for(WasteContract.select().where(WasteContract.property == prop))
+    body = ics.feed(prop, plans, owner.language if owner else "fi", today())
+    response = current_app.response_class(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="kotipiha.ics"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

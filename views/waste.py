@@ -1,0 +1,320 @@
+"""Waste self-service: the emptying calendar, extra emptyings, contract changes, new services."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from peewee import JOIN, fn
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from domain import schedule, waste
+from domain.calendar_grid import add_months, month_grid
+from domain.clock import today
+from domain.formatting import format_date
+from domain.pricing import emptying_price, offered_bin_sizes
+from domain.waste import OrderError, WasteSettings
+from models import Emptying, Property, WasteContract, WasteOrder
+from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
+                           redirect_after_post, render, resident_required)
+
+bp = Blueprint("waste", __name__, url_prefix="/properties/<int:property_id>")
+
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+ORDER_ERRORS = {
+    "extra_too_soon": _l("The earliest possible date is %(earliest)s."),
+    "change_too_soon": _l("A change can take effect on %(earliest)s at the earliest."),
+    "not_working_day": _l("Choose a working day (Monday to Friday, not a public holiday)."),
+    "too_far": _l("Choose a date within the next 12 months."),
+    "after_contract_end": _l("The service ends before this date."),
+    "bins_range": _l("Choose 1–%(max)d bins."),
+    "no_change": _l("This is what the contract already has."),
+    "interval_choice": _l("Choose one of the intervals offered."),
+    "date_missing": _l("Enter a date."),
+    "end_before_start": _l("The end must be after the start."),
+    "suspension_too_short": _l("A suspension lasts at least %(days)d days."),
+    "suspension_too_long": _l("A suspension lasts at most %(days)d days."),
+    "bin_size_choice": _l("Choose one of the bins offered."),
+    "biowaste_not_started": _l("Separate biowaste collection starts on 2.5.2024."),
+    "biowaste_area": _l("Separate biowaste collection is offered only in the central areas of Kouvola and Kotka."),
+    "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
+    "request_reused": _l("This form was already used. Reload the page and try again."),
+    "kind_invalid": _l("Choose what you want to change."),
+}
+
+
+def settings() -> WasteSettings:
+    return WasteSettings.from_config(current_app.config)
+
+
+def order_error_message(error: OrderError) -> str:
+    values = {k: format_date(v) if isinstance(v, dt.date) else v for k, v in error.values.items()}
+    return str(ORDER_ERRORS[error.code]) % values
+
+
+def apply_order_error(form, error: OrderError) -> None:
+    field = getattr(form, error.field, None)
+    message = order_error_message(error)
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+def _property_and_contract(property_id, contract_id=None):
+    prop = get_owned_or_404(Property, property_id)
+    if contract_id is None:
+        return prop, None
+    contract = get_owned_or_404(WasteContract, contract_id)
+    if contract.property_id != prop.id:
+        abort(404)
+    return prop, contract
+
+
+def contract_summaries(prop, on: dt.date, plans=None):
+    """Each active contract with its next and previous emptying and its price."""
+    contracts = list(WasteContract.active_on(on).where(WasteContract.property == prop)
+                     .order_by(WasteContract.waste_type.desc(), WasteContract.id))
+    plans = {p.contract_id: p for p in (plans or schedule.plans_for(
+        WasteContract.select().where(WasteContract.id.in_([c.id for c in contracts]))))}
+    previous = dict(Emptying.select(Emptying.contract, fn.MAX(Emptying.emptied_on))
+                    .where(Emptying.contract.in_([c.id for c in contracts]) & (Emptying.emptied_on <= on))
+                    .group_by(Emptying.contract).tuples())
+    summaries = []
+    for contract in contracts:
+        plan = plans[contract.id]
+        terms = plan.terms_on(on)
+        summaries.append({
+            "contract": contract, "terms": terms, "next": schedule.next_emptying(plan, on),
+            "previous": previous.get(contract.id),
+            "price": emptying_price(contract.waste_type, terms.bin_size, terms.bin_count, on),
+        })
+    return summaries
+
+
+# -- calendar ---------------------------------------------------------------------------
+
+@bp.route("/calendar")
+@resident_required
+def calendar(property_id):
+    prop, _c = _property_and_contract(property_id)
+    day = today()
+    first = parse_month(request.args.get("month"), day.replace(day=1))
+    first = max(min(first, add_months(day.replace(day=1), 24)), add_months(day.replace(day=1), -24))
+    contracts = WasteContract.select().where(WasteContract.property == prop)
+    plans = schedule.plans_for(contracts)
+    lang = str(current_user.language)
+    context = dict(prop=prop, month=first, weeks=month_grid(first, plans, day, lang),
+                   previous_month=add_months(first, -1), next_month=add_months(first, 1),
+                   waste_types=sorted({p.waste_type for p in plans}, reverse=True))
+    if request.htmx and request.htmx.target == "calendar":
+        return render("waste/calendar.html", "waste/_calendar.html", **context)
+    return render("waste/calendar.html", summaries=contract_summaries(prop, day, plans), **context)
+
+
+# -- extra emptying -----------------------------------------------------------------------
+
+class ExtraEmptyingForm(Form):
+    day = DateField(_l("Desired date"), format=DATE_FORMATS,
+                    validators=[InputRequired(_l("Enter a date."))])
+    bins = IntegerField(_l("Number of bins"), validators=[
+        InputRequired(_l("Enter the number of bins.")), NumberRange(min=1, max=10)])
+    info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
+    terms = BooleanField(_l("I accept the terms of the order"),
+                         validators=[InputRequired(_l("Accept the terms to order."))])
+    request_key = HiddenField()
+
+
+@bp.route("/contracts/<int:contract_id>/extra-emptying", methods=["GET", "POST"])
+@resident_required
+def extra_emptying(property_id, contract_id):
+    prop, contract = _property_and_contract(property_id, contract_id)
+    form = ExtraEmptyingForm()
+    earliest = waste.earliest_extra_emptying(today(), settings())
+    preview = request.args.get("preview") == "1"
+    if request.method == "GET":
+        form.day.data = earliest
+        form.bins.data = contract.bin_count
+        form.request_key.data = new_request_key()
+    elif preview:
+        form.validate()  # only to read the values; nothing is ordered and no error is shown
+        for f in form:
+            f.errors = []
+    elif form.validate_on_submit():
+        try:
+            order = waste.order_extra_emptying(
+                current_user, prop, contract, day=form.day.data, bins=form.bins.data,
+                info=form.info.data or "", request_key=form.request_key.data or new_request_key(),
+                today=today(), settings=settings())
+        except OrderError as error:
+            apply_order_error(form, error)
+        else:
+            flash(_("Extra emptying ordered for %(date)s. You can follow it under Orders.",
+                    date=format_date(order.effective_date)), "success")
+            return redirect_after_post(url_for("properties.detail", property_id=prop.id) + "#orders")
+    bins = form.bins.data if isinstance(form.bins.data, int) and 1 <= form.bins.data <= contract.bin_count else contract.bin_count
+    price = emptying_price(contract.waste_type, contract.bin_size, bins,
+                           form.day.data if isinstance(form.day.data, dt.date) else earliest)
+    status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render("waste/extra_emptying.html", "waste/_extra_emptying_form.html", status=status,
+                  prop=prop, contract=contract, form=form, price=price, earliest=earliest)
+
+
+# -- contract changes ----------------------------------------------------------------------
+
+CHANGE_KINDS = ("bin_count", "interval", "suspension", "termination")
+
+
+class ChangeForm(Form):
+    effective = DateField(_l("Effective from"), format=DATE_FORMATS,
+                          validators=[InputRequired(_l("Enter a date."))])
+    end = DateField(_l("Last day of the suspension"), format=DATE_FORMATS, validators=[Optional()])
+    bins = IntegerField(_l("New number of bins"), validators=[Optional(), NumberRange(min=1, max=10)])
+    interval = RadioField(_l("New emptying interval"), coerce=int, validate_choice=False,
+                          validators=[Optional()])
+    info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
+    request_key = HiddenField()
+
+
+@bp.route("/contracts/<int:contract_id>/change", methods=["GET"])
+@resident_required
+def change_menu(property_id, contract_id):
+    prop, contract = _property_and_contract(property_id, contract_id)
+    return render("waste/change_menu.html", prop=prop, contract=contract, kinds=CHANGE_KINDS)
+
+
+@bp.route("/contracts/<int:contract_id>/change/<kind>", methods=["GET", "POST"])
+@resident_required
+def change(property_id, contract_id, kind):
+    if kind not in CHANGE_KINDS:
+        abort(404)
+    prop, contract = _property_and_contract(property_id, contract_id)
+    form = ChangeForm()
+    limit = settings().mixed_max_interval if contract.waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
+    form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
+    earliest = waste.earliest_change(today(), settings())
+    if request.method == "GET":
+        form.effective.data = earliest
+        form.bins.data = contract.bin_count
+        form.interval.data = contract.interval_weeks
+        form.request_key.data = new_request_key()
+    elif form.validate_on_submit():
+        try:
+            waste.request_change(
+                current_user, prop, contract, kind=kind, effective=form.effective.data,
+                end=form.end.data, bins=form.bins.data, interval=form.interval.data,
+                info=form.info.data or "", request_key=form.request_key.data or new_request_key(),
+                today=today(), settings=settings())
+        except OrderError as error:
+            apply_order_error(form, error)
+        else:
+            flash(_("Your request has been sent. Customer service processes it and may contact "
+                    "you; you can follow its status under Orders."), "success")
+            return redirect_after_post(url_for("properties.detail", property_id=prop.id) + "#orders")
+    status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render("waste/change.html", "waste/_change_form.html", status=status, prop=prop,
+                  contract=contract, kind=kind, form=form, earliest=earliest,
+                  settings=settings())
+
+
+# -- order a service or change the bin -----------------------------------------------------
+
+class ServiceForm(Form):
+    waste_type = RadioField(_l("Waste type"), validate_choice=False,
+                            validators=[InputRequired(_l("Choose a waste type."))])
+    bin_size = RadioField(_l("Bin"), coerce=int, validate_choice=False,
+                          validators=[InputRequired(_l("Choose a bin."))])
+    effective = DateField(_l("Effective from"), format=DATE_FORMATS,
+                          validators=[InputRequired(_l("Enter a date."))])
+    bins = IntegerField(_l("Number of bins"), validators=[
+        InputRequired(_l("Enter the number of bins.")), NumberRange(min=1, max=10)])
+    interval = RadioField(_l("Emptying interval"), coerce=int, validate_choice=False,
+                          validators=[InputRequired(_l("Choose an emptying interval."))])
+    info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
+    terms = BooleanField(_l("I accept the terms of the order"),
+                         validators=[InputRequired(_l("Accept the terms to order."))])
+    request_key = HiddenField()
+
+
+SERVICE_STEPS = ("waste_type", "bin_size", "terms", "confirm")
+
+
+@bp.route("/order-service", methods=["GET", "POST"])
+@resident_required
+def order_service(property_id):
+    """A four-step order: waste type -> bin -> date, bins, rhythm -> price and confirm.
+
+    Steps 1-3 are GET forms that carry the earlier choices, so the back button and a
+    reload never lose anything; only the confirmation is a POST.
+    """
+    prop, _c = _property_and_contract(property_id)
+    day, cfg = today(), settings()
+    form = ServiceForm(request.form if request.method == "POST" else request.args)
+    earliest = waste.earliest_change(day, cfg)
+    bio_reason = waste.biowaste_unavailable_reason(prop, max(day, earliest), cfg)
+    existing = {c.waste_type: c for c in WasteContract.active_on(day).where(WasteContract.property == prop)}
+    waste_type = form.waste_type.data if form.waste_type.data in ("mixed", "bio") else None
+    step = 1
+    if waste_type == "bio" and bio_reason:
+        form.waste_type.errors = [str(ORDER_ERRORS[bio_reason])]
+    elif waste_type:
+        step = 2
+    offers = offered_bin_sizes(waste_type, max(day, earliest)) if step >= 2 else []
+    if step == 2 and form.bin_size.data in {size for size, _p in offers}:
+        step = 3
+    limit = cfg.mixed_max_interval if waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
+    form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
+    context = dict(prop=prop, form=form, bio_reason=bio_reason, earliest=earliest,
+                   existing=existing, offers=offers, bio_reason_text=ORDER_ERRORS.get(bio_reason))
+    if step == 3 and request.values.get("step") != "confirm":
+        if form.effective.data is None and not form.effective.raw_data:
+            form.effective.data, form.bins.data = earliest, form.bins.data or 1
+            form.interval.data = form.interval.data or min(2, limit)
+    elif step == 3:
+        step = _confirm_step(form, prop, day, cfg, existing, context)
+        if not isinstance(step, int):
+            return step
+    context["step"] = step
+    status = 422 if any(f.errors for f in form) or form.form_errors else 200
+    return render("waste/order_service.html", "waste/_order_service.html", status=status, **context)
+
+
+def _confirm_step(form, prop, day, cfg, existing, context):
+    """Step 4: show the new price and the yearly estimate; on POST, place the order."""
+    fields = (form.effective, form.bins, form.interval)
+    if not all(f.validate(form) for f in fields):
+        return 3
+    choice = dict(waste_type=form.waste_type.data, bin_size=form.bin_size.data,
+                  bins=form.bins.data, interval=form.interval.data, effective=form.effective.data)
+    try:
+        waste.check_service(prop, today=day, settings=cfg, **choice)
+    except OrderError as error:
+        apply_order_error(form, error)
+        return 3
+    count, cost = waste.yearly_estimate(**choice)
+    context.update(estimate_count=count, estimate_cost=cost, new_price=emptying_price(
+        choice["waste_type"], choice["bin_size"], choice["bins"], choice["effective"]))
+    form.request_key.data = form.request_key.data or new_request_key()
+    if request.method != "POST":
+        return 4
+    if not form.terms.validate(form):
+        return 4
+    waste.order_service(current_user, prop, replaces=existing.get(choice["waste_type"]),
+                        info=form.info.data or "", request_key=form.request_key.data,
+                        today=day, settings=cfg, **choice)
+    flash(_("Your order has been sent. Customer service confirms it; you can follow its "
+            "status under Orders."), "success")
+    return redirect_after_post(url_for("properties.detail", property_id=prop.id) + "#orders")
+
+
+# -- order history and the calendar feed -----------------------------------------------
+
+@bp.route("/orders")
+@resident_required
+def history(property_id):
+    prop, _c = _property_and_contract(property_id)
+    orders = (WasteOrder.select(WasteOrder, WasteContract).join(WasteContract, join_type=JOIN.LEFT_OUTER)
+              .where(WasteOrder.property == prop).order_by(WasteOrder.created_at.desc(), WasteOrder.id.desc()))
+    return render("waste/history.html", prop=prop, orders=list(orders))
