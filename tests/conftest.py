@@ -96,3 +96,14 @@ def resident(app):
 def resident_client(client, resident):
     login(client, resident.username)
     return client
+
+
+@pytest.fixture(scope="module")
+def ctx_prices(tmp_path_factory):
+    """A module-wide app with the demo price list, for property-based price tests."""
+    from domain import demo
+    from models import PriceListRow
+    app = make_app(tmp_path_factory.mktemp("prices"))
+    with app.app_context():
+        PriceListRow.insert_many(demo.price_rows()).execute()
+        yield app

@@ -268,7 +268,7 @@ def order_service(property_id):
     form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
     context = dict(prop=prop, form=form, bio_reason=bio_reason, earliest=earliest,
                    existing=existing, offers=offers, bio_reason_text=ORDER_ERRORS.get(bio_reason))
-    if step == 3 and request.values.get("step") != "confirm":
+    if step == 3 and request.method == "GET" and request.args.get("step") != "confirm":
         if form.effective.data is None and not form.effective.raw_data:
             form.effective.data, form.bins.data = earliest, form.bins.data or 1
             form.interval.data = form.interval.data or min(2, limit)
