@@ -68,7 +68,8 @@ demo-data: db
 	$(BIN)/flask demo-data --if-empty
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/schedule_year.py
+	$(BIN)/python bench/calendar_throughput.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

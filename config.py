@@ -31,6 +31,12 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_WINDOW_MINUTES": 15,
     "PASSWORD_RESET_MINUTES": 60,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Waste self-service rules
+    "EXTRA_EMPTYING_LEAD_WORKING_DAYS": 1,  # an extra emptying this many working days ahead
+    "CONTRACT_CHANGE_LEAD_DAYS": 7,  # a contract change takes effect this many days ahead
+    "SUSPENSION_MIN_DAYS": 28,
+    "SUSPENSION_MAX_DAYS": 365,
+    "BIOWASTE_AREAS": "Kouvola keskusta,Kotka keskusta",  # collection areas with biowaste
 }
 
 _TRUE = {"1", "true", "yes", "on"}

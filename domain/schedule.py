@@ -29,6 +29,8 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field, replace
 from itertools import groupby
+from types import SimpleNamespace
+from typing import NamedTuple
 
 import holidays
 
@@ -43,15 +45,27 @@ def _holidays(year: int, lang: str = "fi") -> holidays.HolidayBase:
     return holidays.Finland(years=year, language=HOLIDAY_LANGUAGES.get(lang, "fi"))
 
 
+@functools.cache
+def _holiday_dates(year: int) -> frozenset[dt.date]:
+    return frozenset(_holidays(year))
+
+
+@functools.cache
+def _holiday_names(year: int, lang: str) -> dict[dt.date, str]:
+    return dict(_holidays(year, lang).items())
+
+
 def holiday_name(day: dt.date, lang: str = "fi") -> str | None:
-    return _holidays(day.year, lang).get(day)
+    return _holiday_names(day.year, lang).get(day)
 
 
 def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _holidays(day.year)
+    return day.weekday() < 5 and day not in _holiday_dates(day.year)
 
 
 def next_working_day(day: dt.date) -> dt.date:
+    if day.weekday() < 5 and day not in _holiday_dates(day.year):
+        return day  # the common case, kept cheap: it runs for every planned emptying
     while not is_working_day(day):
         day += ONE_DAY
     return day
@@ -100,8 +114,7 @@ class ContractPlan:
         return current
 
 
-@dataclass(frozen=True)
-class PlannedEmptying:
+class PlannedEmptying(NamedTuple):
     day: dt.date
     planned_day: dt.date  # the rhythm's day before a holiday moved it
     contract_id: int
@@ -147,16 +160,21 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
         if seg_start > seg_end:
             continue
         offset = dt.timedelta(days=terms.route_weekday)
-        for week in _due_weeks(terms, plan.waste_type, monday(seg_start), monday(seg_end)):
+        suspensions = plan.suspensions
+        earliest = max(seg_start, plan.start)
+        cid, waste_type, bins = plan.contract_id, plan.waste_type, terms.bin_count
+        for week in _due_weeks(terms, waste_type, monday(seg_start), monday(seg_end)):
             planned = week + offset
-            if not seg_start <= planned <= seg_end or planned < plan.start:
+            if planned < earliest or planned > seg_end:
                 continue
-            if any(s <= planned <= e for s, e in plan.suspensions):
+            if suspensions and any(s <= planned <= e for s, e in suspensions):
                 continue
-            day = next_working_day(planned)
-            if start <= day <= end and (plan.end is None or day <= plan.end or planned <= plan.end):
-                found.append(PlannedEmptying(day, planned, plan.contract_id, plan.waste_type,
-                                             terms.bin_count))
+            if planned.weekday() < 5 and planned not in _holiday_dates(planned.year):
+                day = planned  # inline of next_working_day's common case: this loop is hot
+            else:
+                day = next_working_day(planned)
+            if start <= day <= end:
+                found.append(PlannedEmptying(day, planned, cid, waste_type, bins))
     for day, bins in plan.extras:
         if start <= day <= last_day:
             found.append(PlannedEmptying(day, day, plan.contract_id, plan.waste_type, bins, True))
@@ -202,15 +220,30 @@ def plan_from_rows(contract, orders) -> ContractPlan:
 
 
 def plans_for(contracts_query) -> list[ContractPlan]:
-    """Plans for every contract of a query, with their orders in one more query."""
-    from models import WasteContract, WasteOrder
-    contracts = list(contracts_query.order_by(WasteContract.id))
-    if not contracts:
-        return []
-    ids = [c.id for c in contracts]
-    orders = (WasteOrder.in_effect()
-              .where(WasteOrder.contract.in_(ids) if len(ids) < 500 else
-                     WasteOrder.contract.in_(contracts_query.select(WasteContract.id)))
-              .order_by(WasteOrder.contract))
-    by_contract = {cid: list(rows) for cid, rows in groupby(orders, key=lambda o: o.contract_id)}
-    return [plan_from_rows(c, by_contract.get(c.id, ())) for c in contracts]
+    """Plans for every contract of a query, with their orders, in one query."""
+    from peewee import JOIN
+    from models import WasteContract, WasteOrder as O
+    in_effect = (O.status == "approved") | ((O.status == "pending") & (O.kind == "extra_emptying"))
+    order_columns = [O.id.alias("o_id"), O.kind.alias("o_kind"), O.status.alias("o_status"),
+                     O.effective_date.alias("o_effective"), O.end_date.alias("o_end"),
+                     O.bin_count.alias("o_bins"), O.interval_weeks.alias("o_interval"),
+                     O.bin_size.alias("o_size")]
+    rows = (contracts_query.select(WasteContract, *order_columns)
+            .join(O, JOIN.LEFT_OUTER, on=(O.contract == WasteContract.id) & in_effect)
+            .order_by(WasteContract.id, O.id).objects())
+    plans = []
+    for _cid, group in groupby(rows, key=lambda row: row.id):
+        group = list(group)
+        orders = [SimpleNamespace(id=r.o_id, kind=r.o_kind, status=r.o_status,
+                                  effective_date=_as_date(r.o_effective), end_date=_as_date(r.o_end),
+                                  bin_count=r.o_bins, interval_weeks=r.o_interval, bin_size=r.o_size)
+                  for r in group if r.o_id is not None]
+        plans.append(plan_from_rows(group[0], orders))
+    return plans
+
+
+def _as_date(value):
+    """Aliased columns come back as SQLite stores them; dates are ISO text there."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN, fn
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
@@ -17,6 +18,7 @@ from domain.formatting import format_date
 from domain.pricing import emptying_price, offered_bin_sizes
 from domain.waste import OrderError, WasteSettings
 from models import Emptying, Property, WasteContract, WasteOrder
+from views.labels import label
 from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
                            redirect_after_post, render, resident_required)
 
@@ -96,6 +98,34 @@ def contract_summaries(prop, on: dt.date, plans=None):
 
 # -- calendar ---------------------------------------------------------------------------
 
+MONTH_NAMES = (_l("January"), _l("February"), _l("March"), _l("April"), _l("May"), _l("June"),
+               _l("July"), _l("August"), _l("September"), _l("October"), _l("November"),
+               _l("December"))
+DAY_NAMES = ((_l("Mon"), _l("Monday")), (_l("Tue"), _l("Tuesday")), (_l("Wed"), _l("Wednesday")),
+             (_l("Thu"), _l("Thursday")), (_l("Fri"), _l("Friday")), (_l("Sat"), _l("Saturday")),
+             (_l("Sun"), _l("Sunday")))
+
+
+CALENDAR_TEXTS = {
+    "previous_month": _l("Previous month"), "next_month": _l("Next month"),
+    "week_number": _l("Week number"), "wk": _l("Wk"), "today": _l("today"),
+    "extra": _l("extra emptying"), "legend": _l("Legend"),
+    "holiday_rule": _l("A public holiday moves an emptying to the next working day."),
+}
+
+
+@functools.cache
+def calendar_texts(lang: str) -> dict:
+    """The calendar's words in `lang`, translated once per language and process: the
+    calendar fragment is the most requested view, and each gettext call costs."""
+    return {
+        "months": [str(m) for m in MONTH_NAMES],
+        "days": [(str(a), str(b)) for a, b in DAY_NAMES],
+        "waste": {t: (label("waste_short", t), label("waste_type", t)) for t in ("mixed", "bio")},
+        **{key: str(text) for key, text in CALENDAR_TEXTS.items()},
+    }
+
+
 @bp.route("/calendar")
 @resident_required
 def calendar(property_id):
@@ -105,8 +135,9 @@ def calendar(property_id):
     first = max(min(first, add_months(day.replace(day=1), 24)), add_months(day.replace(day=1), -24))
     contracts = WasteContract.select().where(WasteContract.property == prop)
     plans = schedule.plans_for(contracts)
-    lang = str(current_user.language)
+    lang = str(get_locale())
     context = dict(prop=prop, month=first, weeks=month_grid(first, plans, day, lang),
+                   texts=calendar_texts(lang),
                    previous_month=add_months(first, -1), next_month=add_months(first, 1),
                    waste_types=sorted({p.waste_type for p in plans}, reverse=True))
     if request.htmx and request.htmx.target == "calendar":

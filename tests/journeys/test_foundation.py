@@ -109,9 +109,7 @@ def test_start_page_is_installable_and_works_offline(profile_context, live_serve
     assert errors == []
     manifest = cdp.send("Page.getAppManifest")
     assert not manifest.get("errors")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || "
-                           "navigator.serviceWorker.ready.then(() => true)")
-    page.evaluate("navigator.serviceWorker.ready")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
     context.set_offline(True)
     page.goto("/terms", wait_until="domcontentloaded")
