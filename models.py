@@ -37,7 +37,7 @@ class BaseModel(Model):
     @classmethod
     def visible_to(cls, user):
         """The rows `user` may see. Models a resident can open override this."""
-        return cls.select().where(False)
+        return cls.select().where(cls.id.is_null())
 
 
 def money_field(**kwargs) -> DecimalField:
@@ -151,6 +151,8 @@ class Property(BaseModel):
     def visible_to(cls, user):
         if user.is_staff:
             return cls.select()
+        if user.customer_id is None:
+            return cls.select().where(cls.id.is_null())
         return cls.select().where(cls.customer == user.customer_id)
 
     @classmethod
@@ -262,7 +264,10 @@ class PriceListRow(BaseModel):
 
 
 class ConsumptionPoint(BaseModel):
-    """A water consumption point (kulutuspaikka)."""
+    """A water consumption point (kulutuspaikka).
+
+    Besides a resident's properties, a point is visible in a limited session opened with
+    its number and meter number (`water_point_id` of the anonymous user)."""
 
     number = CharField(unique=True)
     property = ForeignKeyField(Property, backref="consumption_points", on_delete="CASCADE")
@@ -273,6 +278,9 @@ class ConsumptionPoint(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
+        point_id = getattr(user, "water_point_id", None)
+        if point_id is not None:
+            return cls.select().where(cls.id == point_id)
         return cls.select().join(Property).where(
             Property.id.in_(Property.visible_to(user).select(Property.id)))
 
@@ -288,6 +296,10 @@ class Meter(BaseModel):
     removed_on = DateField(null=True)
     start_reading = IntegerField(default=0)
 
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.point.in_(ConsumptionPoint.visible_to(user).select(ConsumptionPoint.id)))
+
 
 class Reading(BaseModel):
     """A meter reading in whole cubic metres."""
@@ -296,11 +308,49 @@ class Reading(BaseModel):
     read_on = DateField()
     value = IntegerField()
     source = CharField(default="resident")  # resident | utility | remote | card
-    status = CharField(default="accepted")  # accepted | flagged | rejected
+    status = CharField(default="accepted", index=True)  # accepted | flagged | rejected
     created_at = DateTimeField(default=utcnow)
+    reported_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    review_reason = CharField(null=True)  # why staff should look at it
 
     class Meta:
         indexes = ((("meter", "read_on"), True),)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().join(Meter).where(
+            Meter.point.in_(ConsumptionPoint.visible_to(user).select(ConsumptionPoint.id)))
+
+
+class BillingCalendar(BaseModel):
+    """One billing period of a billing group: report by, billed on, due on."""
+
+    billing_group = CharField()
+    period_start = DateField()
+    period_end = DateField()
+    report_by = DateField()
+    billing_date = DateField()
+    due_date = DateField()
+
+    class Meta:
+        indexes = ((("billing_group", "period_start"), True),)
+
+    @classmethod
+    def next_billing(cls, group: str, after):
+        """The first period of the group billed on or after `after`."""
+        return (cls.select().where((cls.billing_group == group) & (cls.billing_date >= after))
+                .order_by(cls.billing_date).first())
+
+
+class WaterFeedback(BaseModel):
+    """Feedback on water consumption, for customer service."""
+
+    point = ForeignKeyField(ConsumptionPoint, backref="feedback", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    message = TextField()
+    email = CharField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    handled_at = DateTimeField(null=True)
 
 
 class Invoice(BaseModel):
@@ -401,5 +451,5 @@ class PasswordReset(BaseModel):
 
 
 ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
-              ConsumptionPoint, Meter, Reading, Invoice, Outbox, AuditLog, LoginAttempt,
-              PasswordReset)
+              ConsumptionPoint, Meter, Reading, BillingCalendar, WaterFeedback, Invoice, Outbox,
+              AuditLog, LoginAttempt, PasswordReset)

@@ -16,8 +16,8 @@ from domain.clock import today as clock_today, utcnow
 from domain.passwords import hash_password
 from domain.reference import fi_reference
 from domain import schedule
-from models import (ConsumptionPoint, Customer, Emptying, Invoice, Meter, PriceListRow, Property,
-                    Reading, User, WasteContract, WasteOrder, db)
+from models import (BillingCalendar, ConsumptionPoint, Customer, Emptying, Invoice, Meter,
+                    PriceListRow, Property, Reading, User, WasteContract, WasteOrder, db)
 
 DEMO_PASSWORD = "Kotipiha-demo-2026"
 DEMO_RESIDENTS = (
@@ -99,6 +99,34 @@ def price_rows() -> list[dict]:
         add(component, "m3", price)
     for size, fee in BASIC_FEES.items():
         add("basic_fee", "month", fee, meter_size=size)
+    return rows
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def billing_calendar_rows(first_year: int, last_year: int) -> list[dict]:
+    """Quarterly groups 1-3 offset by a month, as in Kerava's 2024 calendar (report by the
+    period's last day, billed on the 4th, due on the 26th), and monthly billing for large
+    customers (billed on the 15th, due on the 5th of the month after)."""
+    rows = []
+    for year in range(first_year, last_year + 1):
+        for offset, group in enumerate(("1", "2", "3")):
+            for quarter in range(4):
+                month = 1 + offset + 3 * quarter  # first month of the period
+                start = dt.date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+                end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+                billed = end + dt.timedelta(days=4)
+                rows.append(dict(billing_group=group, period_start=start, period_end=end,
+                                 report_by=end, billing_date=billed, due_date=billed + dt.timedelta(days=22)))
+        for month in range(1, 13):
+            start = dt.date(year, month, 1)
+            end = _month_end(year, month)
+            billed = end + dt.timedelta(days=15)
+            rows.append(dict(billing_group="monthly", period_start=start, period_end=end,
+                             report_by=end, billing_date=billed,
+                             due_date=(billed.replace(day=1) + dt.timedelta(days=32)).replace(day=5)))
     return rows
 
 
@@ -288,6 +316,8 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None) 
     with db.atomic():
         if not PriceListRow.select().exists():
             PriceListRow.insert_many(price_rows()).execute()
+        if not BillingCalendar.select().exists():
+            BillingCalendar.insert_many(billing_calendar_rows(today.year - 1, today.year + 1)).execute()
         special = _special_customers(gen)
         made = sum(len(p) for _, p in special)
         while made < properties:

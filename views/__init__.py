@@ -2,10 +2,10 @@
 
 
 def register_blueprints(app) -> None:
-    from views import account, auth, errors, feed, labels, pages, properties, staff, waste
+    from views import account, auth, errors, feed, labels, pages, properties, staff, waste, water
 
     labels.init_app(app)
     errors.init_app(app)
 
-    for module in (pages, auth, account, properties, waste, feed, staff):
+    for module in (pages, auth, account, properties, waste, feed, water, staff):
         app.register_blueprint(module.bp)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, render_template, request
-from flask_login import current_user, login_required
+from flask import abort, current_app, g, render_template, request, session
+from flask_login import AnonymousUserMixin, current_user, login_required
 from flask_wtf import FlaskForm
 
 
@@ -97,3 +97,27 @@ def parse_month(raw: str | None, default):
 def new_request_key() -> str:
     import secrets
     return secrets.token_urlsafe(16)
+
+
+class Visitor(AnonymousUserMixin):
+    """Somebody not logged in. After the consumption-point and meter-number check
+    (`views.water.access`) a visitor may see that one point and nothing else."""
+
+    is_staff = False
+    customer_id = None
+    language = None
+
+    @property
+    def water_point_id(self) -> int | None:
+        return session.get("water_point_id")
+
+
+def water_access_required(view):
+    """A water page: for a resident, or for a visitor with a limited session."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated or current_user.water_point_id is not None:
+            return view(*args, **kwargs)
+        from flask import redirect, url_for
+        return redirect(url_for("water.access", next=request.full_path))
+    return wrapper

@@ -24,6 +24,8 @@ LABELS = {
     "waste_short": {"mixed": _l("MW"), "bio": _l("BIO")},
     "customer_class": {"small": _l("Small customer"), "large": _l("Large customer"),
                        "industry": _l("Industry")},
+    "billing_group": {"1": _l("Billing group 1"), "2": _l("Billing group 2"),
+                      "3": _l("Billing group 3"), "monthly": _l("Monthly billing")},
     "meter_kind": {"mechanical": _l("Mechanical"), "remote": _l("Remote-read")},
     "order_kind": {
         "extra_emptying": _l("Extra emptying"),

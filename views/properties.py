@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from domain.clock import today
 from domain.customers import update_billing_address
 from peewee import JOIN
-from models import Property, WasteContract, WasteOrder
+from models import ConsumptionPoint, Property, WasteContract, WasteOrder
 from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
 from views.waste import DATE_FORMATS, contract_summaries
 
@@ -64,8 +64,9 @@ def detail(property_id):
     prop = get_owned_or_404(Property, property_id)
     if request.htmx and request.htmx.target == "orders":
         return render("properties/detail.html", "properties/_orders.html", prop=prop, **_orders_context(prop))
+    points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
     return render("properties/detail.html", prop=prop, summaries=contract_summaries(prop, today()),
-                  **_orders_context(prop))
+                  points=points, **_orders_context(prop))
 
 
 class BillingAddressForm(Form):

@@ -1,0 +1,268 @@
+"""Water: meter readings and their rules, the annual estimate, consumption by period.
+
+Readings are whole cubic metres on a meter. Consumption between two readings of the same
+meter is apportioned to calendar days evenly; a new meter starts from its start reading.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Reading, db
+
+M3_PER_PERSON = 35  # a new customer's annual estimate per person (seed 002)
+IMPLAUSIBLE_HIGH = 2  # more than twice the estimate asks for a confirmation
+IMPLAUSIBLE_LOW = Fraction(1, 4)  # less than a quarter of it, too
+MIN_DAYS_FOR_RATE = 14  # a shorter span says little about a yearly rate
+LEAK_FACTOR = 2
+PRECISION = Decimal("0.001")
+
+
+class ReadingError(Exception):
+    def __init__(self, field: str, code: str, **values):
+        super().__init__(code)
+        self.field, self.code, self.values = field, code, values
+
+
+@dataclass(frozen=True)
+class Point:
+    """A reading position: a value on a date (a reading, or a meter's start)."""
+
+    day: dt.date
+    value: int
+
+
+@dataclass(frozen=True)
+class Implausible:
+    """A reading far from the estimate: the resident confirms it and staff review it."""
+
+    yearly_m3: int
+    estimate_m3: int
+    days: int
+
+
+# -- readings --------------------------------------------------------------------------
+
+def counted_readings(meter: Meter):
+    return meter.readings.where(Reading.status != "rejected").order_by(Reading.read_on)
+
+
+def previous_position(meter: Meter, before: dt.date) -> Point:
+    """The latest reading before `before`, or the meter's start reading."""
+    reading = counted_readings(meter).where(Reading.read_on < before).order_by(Reading.read_on.desc()).first()
+    if reading is None:
+        return Point(meter.installed_on, meter.start_reading)
+    return Point(reading.read_on, reading.value)
+
+
+def check_reading(meter: Meter, value: int, day: dt.date, *, today: dt.date,
+                  estimate_m3: int) -> Implausible | None:
+    """Raise ReadingError when the reading cannot be taken; return Implausible when it
+    can, but only after the resident confirms it."""
+    if meter.kind == "remote":
+        raise ReadingError("value", "remote_meter")
+    if value < 0:
+        raise ReadingError("value", "negative")
+    if day > today:
+        raise ReadingError("day", "date_future")
+    if day < today - dt.timedelta(days=365):
+        raise ReadingError("day", "date_too_old")
+    if day < meter.installed_on or (meter.removed_on and day > meter.removed_on):
+        raise ReadingError("day", "meter_not_in_use", installed=meter.installed_on)
+    latest = counted_readings(meter).order_by(Reading.read_on.desc()).first()
+    if latest is not None and day < latest.read_on:
+        raise ReadingError("day", "before_previous", date=latest.read_on, value=latest.value)
+    previous = previous_position(meter, day)
+    if value < previous.value:
+        raise ReadingError("value", "below_previous", date=previous.day, value=previous.value)
+    days = (day - previous.day).days
+    if days < MIN_DAYS_FOR_RATE or estimate_m3 <= 0:
+        return None
+    yearly = Fraction(value - previous.value) * 365 / days
+    if yearly > IMPLAUSIBLE_HIGH * estimate_m3 or yearly < IMPLAUSIBLE_LOW * estimate_m3:
+        return Implausible(round(yearly), estimate_m3, days)
+    return None
+
+
+def report_reading(user, meter: Meter, value: int, day: dt.date, *, confirmed: bool,
+                   today: dt.date, ip: str | None = None) -> tuple[Reading, Implausible | None]:
+    """Save a resident's reading. A second one for the same date replaces the first.
+
+    Returns the reading and, when it was implausible and confirmed, why it awaits review.
+    Raises ReadingError, or NeedsConfirmation when an implausible reading is not confirmed.
+    """
+    point = meter.point
+    implausible = check_reading(meter, value, day, today=today, estimate_m3=annual_estimate(point))
+    if implausible and not confirmed:
+        raise NeedsConfirmation(implausible)
+    status = "flagged" if implausible else "accepted"
+    with db.atomic():
+        existing = Reading.get_or_none((Reading.meter == meter) & (Reading.read_on == day))
+        if existing is not None:
+            before = {"value": existing.value, "status": existing.status, "source": existing.source}
+            existing.value, existing.status, existing.source = value, status, "resident"
+            existing.reported_by, existing.review_reason = user, "implausible" if implausible else None
+            existing.save()
+            reading = existing
+            AuditLog.record(user, "reading_replace", reading, before=before,
+                            after={"value": value, "status": status}, ip=ip)
+        else:
+            reading = Reading.create(meter=meter, read_on=day, value=value, source="resident",
+                                     status=status, reported_by=user,
+                                     review_reason="implausible" if implausible else None)
+            AuditLog.record(user, "reading_report", reading, after={"value": value, "status": status,
+                                                                    "read_on": day}, ip=ip)
+        if status == "accepted":
+            point.annual_estimate_m3 = annual_estimate(point, stored=False)
+            point.save(only=[ConsumptionPoint.annual_estimate_m3])
+    return reading, implausible
+
+
+class NeedsConfirmation(Exception):
+    def __init__(self, implausible: Implausible):
+        super().__init__("needs confirmation")
+        self.implausible = implausible
+
+
+def next_billing_date(point: ConsumptionPoint, after: dt.date) -> dt.date | None:
+    period = BillingCalendar.next_billing(point.billing_group, after)
+    return period.billing_date if period else None
+
+
+# -- the annual estimate ------------------------------------------------------------------
+
+def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[Point]]]:
+    """Each meter of the point with its start and its counted readings, oldest first."""
+    meters = list(point.meters.order_by(Meter.installed_on))
+    readings = (Reading.select().where(Reading.meter.in_([m.id for m in meters]) &
+                                       (Reading.status != "rejected"))
+                .order_by(Reading.read_on))
+    by_meter = defaultdict(list)
+    for reading in readings:
+        by_meter[reading.meter_id].append(Point(reading.read_on, reading.value))
+    return [(m, [Point(m.installed_on, m.start_reading), *by_meter[m.id]]) for m in meters]
+
+
+def annual_estimate(point: ConsumptionPoint, *, stored: bool = True) -> int:
+    """m³ a year from the two latest readings; with fewer, persons × 35 m³."""
+    if stored and point.annual_estimate_m3:
+        return point.annual_estimate_m3
+    latest = [p for _, ps in positions(point) for p in ps[1:]][-2:]
+    if len(latest) == 2 and latest[1].day > latest[0].day:
+        first, last = latest
+        # The two latest readings may straddle a meter change: then the new meter's
+        # consumption is counted from its start reading.
+        spans = consumption_spans(point)
+        used = sum(q for s, e, q in spans if s >= first.day and e <= last.day)
+        return max(1, round(Fraction(used) * 365 / (last.day - first.day).days))
+    return point.persons * M3_PER_PERSON
+
+
+# -- consumption ---------------------------------------------------------------------------
+
+def consumption_spans(point: ConsumptionPoint) -> list[tuple[dt.date, dt.date, int]]:
+    """(start, end, m³) between consecutive positions of each meter."""
+    spans = []
+    for _meter, points in positions(point):
+        for a, b in zip(points, points[1:]):
+            if b.day > a.day:
+                spans.append((a.day, b.day, b.value - a.value))
+    return sorted(spans)
+
+
+def apportion(start: dt.date, end: dt.date, m3: int) -> dict[dt.date, Decimal]:
+    """Split m³ used from `start` to `end` over the months by days.
+
+    Each month's part is rounded down to a litre and the litres left over go to the
+    months with the largest remainders, so the parts always add up to `m3` exactly.
+    """
+    days = (end - start).days
+    if days <= 0:
+        return {}
+    shares, day = {}, start
+    while day < end:
+        first = day.replace(day=1)
+        month_end = first.replace(day=calendar.monthrange(day.year, day.month)[1]) + dt.timedelta(days=1)
+        stop = min(month_end, end)
+        shares[first] = Fraction(m3 * (stop - day).days, days)
+        day = stop
+    parts = {k: _floor(v) for k, v in shares.items()}
+    left = int((Decimal(m3) - sum(parts.values())) / PRECISION)
+    order = sorted(shares, key=lambda k: shares[k] - Fraction(parts[k]), reverse=True)
+    for k in order[:left]:
+        parts[k] += PRECISION
+    return parts
+
+
+def _floor(value: Fraction) -> Decimal:
+    thousandths = (value * 1000).numerator // (value * 1000).denominator
+    return Decimal(thousandths) * PRECISION
+
+
+def monthly_consumption(point: ConsumptionPoint) -> dict[dt.date, Decimal]:
+    months: dict[dt.date, Decimal] = defaultdict(Decimal)
+    for start, end, m3 in consumption_spans(point):
+        for month, part in apportion(start, end, m3).items():
+            months[month] += part
+    return dict(sorted(months.items()))
+
+
+def group_consumption(months: dict[dt.date, Decimal], by: str) -> list[tuple[str, Decimal]]:
+    """Monthly parts summed by 'month', 'quarter' or 'year', labelled for display."""
+    grouped: dict[tuple, Decimal] = defaultdict(Decimal)
+    for month, m3 in months.items():
+        key = {"year": (month.year,), "quarter": (month.year, (month.month - 1) // 3 + 1)}.get(
+            by, (month.year, month.month))
+        grouped[key] += m3
+    labels = {1: "{0}", 2: "{1}/{0}" if by == "month" else "Q{1}/{0}"}
+    return [(labels[len(k)].format(*k), v) for k, v in sorted(grouped.items())]
+
+
+def daily_average(spans, start: dt.date, end: dt.date) -> Fraction | None:
+    """Average m³ a day over [start, end), from spans that cover it; None if they do not."""
+    covered, used = 0, Fraction(0)
+    for s, e, m3 in spans:
+        overlap = (min(e, end) - max(s, start)).days
+        if overlap > 0:
+            covered += overlap
+            used += Fraction(m3 * overlap, (e - s).days)
+    if covered < (end - start).days * 0.9:
+        return None
+    return used / covered
+
+
+def leak_suspected(point: ConsumptionPoint) -> bool:
+    """The latest period used more than twice a day what the same period a year earlier did."""
+    spans = consumption_spans(point)
+    if not spans:
+        return False
+    start, end, m3 = spans[-1]
+    if (end - start).days < MIN_DAYS_FOR_RATE:
+        return False
+    earlier = daily_average(spans, _year_before(start), _year_before(end))
+    return bool(earlier) and Fraction(m3, (end - start).days) > LEAK_FACTOR * earlier
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def forecast_for_year(point: ConsumptionPoint, today: dt.date) -> int:
+    """This year's m³: what readings cover so far, plus the annual estimate for the rest."""
+    spans = consumption_spans(point)
+    year_start, year_end = dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
+    known_until = min(max(max((e for _s, e, _q in spans), default=year_start), year_start), year_end)
+    used = Fraction(0)
+    for s, e, m3 in spans:
+        overlap = (min(e, known_until) - max(s, year_start)).days
+        if overlap > 0:
+            used += Fraction(m3 * overlap, (e - s).days)
+    rest = Fraction(annual_estimate(point) * (year_end - known_until).days, 365)
+    return round(used + rest)

@@ -1,0 +1,253 @@
+"""Water self-service: consumption points, meter readings, consumption, billing calendar."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from domain import accounts, water
+from domain.clock import today, utcnow
+from domain.formatting import format_date
+from models import (AuditLog, BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Property,
+                    Reading, WaterFeedback, db)
+from views.helpers import (Form, client_ip, get_owned_or_404, redirect_after_post, render,
+                           safe_next, water_access_required)
+from views.waste import DATE_FORMATS
+
+bp = Blueprint("water", __name__, url_prefix="/water")
+
+READING_ERRORS = {
+    "remote_meter": _l("This meter is read remotely by the water utility, so its reading is not "
+                       "reported here. The utility reads it in the reading weeks and uses it on "
+                       "your invoice."),
+    "negative": _l("The reading cannot be negative."),
+    "date_future": _l("The date cannot be in the future."),
+    "date_too_old": _l("The date can be at most a year back."),
+    "meter_not_in_use": _l("The meter was not in use on that date (installed on %(installed)s)."),
+    "before_previous": _l("The latest reading is from %(date)s (%(value)d m³). Give a date on or after it."),
+    "below_previous": _l("The reading is lower than the previous one, %(value)d m³ on %(date)s. "
+                         "Check the numbers: read only the black digits (whole cubic metres)."),
+}
+
+
+def reading_error_message(error: water.ReadingError) -> str:
+    values = {k: format_date(v) if isinstance(v, dt.date) else v for k, v in error.values.items()}
+    return str(READING_ERRORS[error.code]) % values
+
+
+def visible_points():
+    visible = ConsumptionPoint.visible_to(current_user).select(ConsumptionPoint.id)
+    return (ConsumptionPoint.select(ConsumptionPoint, Property).join(Property)
+            .where(ConsumptionPoint.id.in_(visible))
+            .order_by(Property.street, ConsumptionPoint.number))
+
+
+def point_context(point):
+    meters = list(point.meters.order_by(Meter.installed_on.desc()))
+    return {"point": point, "meters": meters, "estimate": water.annual_estimate(point)}
+
+
+# -- access with the consumption point and meter number ---------------------------------
+
+class AccessForm(Form):
+    point_number = StringField(_l("Consumption point number"), validators=[
+        InputRequired(_l("Enter the consumption point number.")), Length(max=20)])
+    meter_number = StringField(_l("Meter number"), validators=[
+        InputRequired(_l("Enter the meter number.")), Length(max=20)])
+
+
+@bp.route("/access", methods=["GET", "POST"])
+def access():
+    if current_user.is_authenticated:
+        return redirect(url_for("water.index"))
+    form = AccessForm()
+    if form.validate_on_submit():
+        try:
+            point = open_point(form.point_number.data, form.meter_number.data)
+        except accounts.Throttled as throttled:
+            form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try "
+                                      "again.", minutes=throttled.minutes))
+        else:
+            if point is not None:
+                lang = session.get("lang")
+                session.clear()  # a fresh session that can see this point only
+                session["water_point_id"] = point.id
+                if lang:
+                    session["lang"] = lang
+                return redirect(safe_next(request.args.get("next"),
+                                          url_for("water.point", point_id=point.id)), 303)
+            form.form_errors.append(_("The consumption point number and the meter number do not "
+                                      "match. Both are on your reading card and your water invoice."))
+    status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    return render("water/access.html", form=form, status=status)
+
+
+def open_point(point_number: str, meter_number: str):
+    """The point whose number and an active meter's number match, with throttling."""
+    cfg = current_app.config
+    key = f"point:{(point_number or '').strip()}"[:255]
+    since = utcnow() - dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
+    ip = client_ip()
+    if (LoginAttempt.failures_since(since, login=key) >= cfg["LOGIN_MAX_FAILURES"]
+            or LoginAttempt.failures_since(since, ip=ip) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]):
+        raise accounts.Throttled(cfg["LOGIN_WINDOW_MINUTES"])
+    point = (ConsumptionPoint.select().join(Meter)
+             .where((ConsumptionPoint.number == point_number.strip()) &
+                    (Meter.number == meter_number.strip()) & Meter.removed_on.is_null())
+             .first())
+    LoginAttempt.create(login=key, ip=ip, success=point is not None)
+    return point
+
+
+@bp.post("/access/end")
+def end_access():
+    session.pop("water_point_id", None)
+    flash(_("You have closed the reading service."), "info")
+    return redirect(url_for("pages.index"), 303)
+
+
+# -- points ------------------------------------------------------------------------------
+
+@bp.route("/")
+@water_access_required
+def index():
+    points = list(visible_points())
+    if len(points) == 1 and not current_user.is_authenticated:
+        return redirect(url_for("water.point", point_id=points[0].id))
+    return render("water/index.html", points=points)
+
+
+@bp.route("/points/<int:point_id>")
+@water_access_required
+def point(point_id):
+    point = get_owned_or_404(ConsumptionPoint, point_id)
+    by = request.args.get("by", "month") if request.args.get("by") in ("month", "quarter", "year") else "month"
+    context = {**point_context(point), **consumption_context(point, by)}
+    if request.htmx and request.htmx.target == "consumption":
+        return render("water/point.html", "water/_consumption.html", **context)
+    return render("water/point.html", form=reading_form(point), **context)
+
+
+def consumption_context(point, by: str) -> dict:
+    months = water.monthly_consumption(point)
+    if by == "month":
+        cutoff = today().replace(day=1) - dt.timedelta(days=730)
+        months = {k: v for k, v in months.items() if k >= cutoff}
+    rows = water.group_consumption(months, by)
+    return {"by": by, "rows": rows, "forecast": water.forecast_for_year(point, today()),
+            "leak": water.leak_suspected(point), "year": today().year,
+            "chart": bar_chart(rows)}
+
+
+def bar_chart(rows, height=160, bar=18, gap=6, most=12):
+    """Bars for an inline SVG drawn on the server, the latest `most` periods; the table
+    beside it has the same numbers and all the periods."""
+    rows = rows[-most:]
+    top = max((v for _, v in rows), default=0) or 1
+    bars = []
+    for i, (label, value) in enumerate(rows):
+        h = round(float(value) / float(top) * (height - 20), 1)
+        bars.append({"x": i * (bar + gap), "y": height - h, "h": h, "w": bar, "label": label, "value": value})
+    return {"bars": bars, "width": max(len(rows) * (bar + gap), 1), "height": height + 40}
+
+
+# -- reporting a reading ----------------------------------------------------------------
+
+class ReadingForm(Form):
+    meter = SelectField(_l("Meter"), coerce=int, validate_choice=False)
+    value = IntegerField(_l("Reading (m³)"), validators=[
+        InputRequired(_l("Enter the reading in whole cubic metres.")),
+        NumberRange(min=0, max=10_000_000, message=_l("Enter the reading in whole cubic metres."))])
+    day = DateField(_l("Reading date"), format=DATE_FORMATS, validators=[InputRequired(_l("Enter a date."))])
+    confirm = BooleanField(_l("The reading is correct"))
+
+
+def reading_form(point, formdata=None):
+    form = ReadingForm(formdata) if formdata is not None else ReadingForm(formdata=None)
+    meters = [m for m in point.meters.order_by(Meter.installed_on.desc()) if m.removed_on is None]
+    form.meter.choices = [(m.id, m.number) for m in meters]
+    if formdata is None:
+        form.day.data = today()
+        form.meter.data = meters[0].id if meters else None
+    return form
+
+
+@bp.route("/points/<int:point_id>/reading", methods=["GET", "POST"])
+@water_access_required
+def report(point_id):
+    point = get_owned_or_404(ConsumptionPoint, point_id)
+    if request.method == "GET":
+        return render("water/report.html", "water/_reading_form.html", **point_context(point),
+                      form=reading_form(point))
+    form = reading_form(point, request.form)
+    implausible = None
+    if form.validate():
+        meter = get_owned_or_404(Meter, form.meter.data)
+        if meter.point_id != point.id:
+            abort(404)
+        try:
+            reading, implausible = water.report_reading(
+                current_user if current_user.is_authenticated else None, meter, form.value.data,
+                form.day.data, confirmed=form.confirm.data, today=today(), ip=client_ip())
+        except water.ReadingError as error:
+            getattr(form, error.field).errors = [reading_error_message(error)]
+        except water.NeedsConfirmation as needs:
+            implausible = needs.implausible
+        else:
+            billed = water.next_billing_date(point, reading.read_on)
+            message = (_("Thank you. Your reading will be used on your next invoice (billed %(date)s).",
+                         date=format_date(billed)) if billed else
+                       _("Thank you. Your reading will be used on your next invoice."))
+            if implausible:
+                message += " " + _("Customer service checks it because it differs from the estimate.")
+            flash(message, "success")
+            return redirect_after_post(url_for("water.point", point_id=point.id))
+    return render("water/report.html", "water/_reading_form.html", status=422,
+                  **point_context(point), form=form, implausible=implausible)
+
+
+# -- billing calendar and feedback -----------------------------------------------------
+
+@bp.route("/billing-calendar")
+@water_access_required
+def billing_calendar():
+    points = list(visible_points())
+    groups = sorted({p.billing_group for p in points})
+    day = today()
+    periods = (BillingCalendar.select()
+               .where(BillingCalendar.billing_group.in_(groups) &
+                      (BillingCalendar.period_end >= dt.date(day.year, 1, 1)) &
+                      (BillingCalendar.period_start <= dt.date(day.year, 12, 31)))
+               .order_by(BillingCalendar.billing_group, BillingCalendar.period_start))
+    by_group = {g: [p for p in periods if p.billing_group == g] for g in groups}
+    return render("water/billing_calendar.html", points=points, by_group=by_group, year=day.year)
+
+
+class FeedbackForm(Form):
+    message = TextAreaField(_l("Your feedback"), validators=[
+        InputRequired(_l("Write your feedback.")), Length(max=4000)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Check the email address, for example maija@example.fi."))])
+
+
+@bp.route("/points/<int:point_id>/feedback", methods=["GET", "POST"])
+@water_access_required
+def feedback(point_id):
+    point = get_owned_or_404(ConsumptionPoint, point_id)
+    form = FeedbackForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = current_user.email
+    if form.validate_on_submit():
+        user = current_user if current_user.is_authenticated else None
+        with db.atomic():
+            item = WaterFeedback.create(point=point, user=user, message=form.message.data.strip(),
+                                        email=(form.email.data or "").strip() or None)
+            AuditLog.record(user, "water_feedback", item, ip=client_ip())
+        flash(_("Thank you for your feedback.") + (" " + _("We answer to %(email)s.", email=item.email)
+                                                      if item.email else ""), "success")
+        return redirect_after_post(url_for("water.point", point_id=point.id))
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render("water/feedback.html", point=point, form=form, status=status)
