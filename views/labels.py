@@ -26,6 +26,8 @@ LABELS = {
                        "industry": _l("Industry")},
     "billing_group": {"1": _l("Billing group 1"), "2": _l("Billing group 2"),
                       "3": _l("Billing group 3"), "monthly": _l("Monthly billing")},
+    "reading_status": {"accepted": _l("Accepted"), "flagged": _l("Being checked"),
+                       "rejected": _l("Rejected")},
     "meter_kind": {"mechanical": _l("Mechanical"), "remote": _l("Remote-read")},
     "order_kind": {
         "extra_emptying": _l("Extra emptying"),

@@ -48,7 +48,10 @@ def visible_points():
 
 def point_context(point):
     meters = list(point.meters.order_by(Meter.installed_on.desc()))
-    return {"point": point, "meters": meters, "estimate": water.annual_estimate(point)}
+    readings = (Reading.select(Reading, Meter).join(Meter).where(Meter.point == point)
+                .order_by(Reading.read_on.desc(), Reading.id.desc()).limit(8))
+    return {"point": point, "meters": meters, "estimate": water.annual_estimate(point),
+            "readings": list(readings)}
 
 
 # -- access with the consumption point and meter number ---------------------------------
