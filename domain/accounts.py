@@ -93,17 +93,21 @@ class Throttled(Exception):
         self.minutes = minutes
 
 
+def check_throttle(key: str, ip: str, settings) -> None:
+    """Raise Throttled after too many failed attempts for `key` or from `ip` in the window."""
+    since = utcnow() - dt.timedelta(minutes=settings["LOGIN_WINDOW_MINUTES"])
+    if (LoginAttempt.failures_since(since, login=key) >= settings["LOGIN_MAX_FAILURES"]
+            or LoginAttempt.failures_since(since, ip=ip) >= settings["LOGIN_MAX_FAILURES_PER_IP"]):
+        raise Throttled(settings["LOGIN_WINDOW_MINUTES"])
+
+
 def authenticate(login: str, password: str, *, ip: str, settings) -> User | None:
     """The user for a correct login, None for a wrong one, Throttled after too many failures.
 
     An unknown user and a wrong password cost the same time and get the same answer.
     """
     key = (login or "").strip().casefold()[:255]
-    window = dt.timedelta(minutes=settings["LOGIN_WINDOW_MINUTES"])
-    since = utcnow() - window
-    if (LoginAttempt.failures_since(since, login=key) >= settings["LOGIN_MAX_FAILURES"]
-            or LoginAttempt.failures_since(since, ip=ip) >= settings["LOGIN_MAX_FAILURES_PER_IP"]):
-        raise Throttled(settings["LOGIN_WINDOW_MINUTES"])
+    check_throttle(key, ip, settings)
     user = User.by_login(key) if key else None
     ok = verify_password(user.password_hash if user else None, password or "")
     ok = ok and user.is_active

@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from domain import accounts, water
-from domain.clock import today, utcnow
+from domain.clock import today
 from domain.formatting import format_date
 from models import (AuditLog, BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Property,
                     Reading, WaterFeedback, db)
@@ -91,13 +91,9 @@ def access():
 
 def open_point(point_number: str, meter_number: str):
     """The point whose number and an active meter's number match, with throttling."""
-    cfg = current_app.config
     key = f"point:{(point_number or '').strip()}"[:255]
-    since = utcnow() - dt.timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
     ip = client_ip()
-    if (LoginAttempt.failures_since(since, login=key) >= cfg["LOGIN_MAX_FAILURES"]
-            or LoginAttempt.failures_since(since, ip=ip) >= cfg["LOGIN_MAX_FAILURES_PER_IP"]):
-        raise accounts.Throttled(cfg["LOGIN_WINDOW_MINUTES"])
+    accounts.check_throttle(key, ip, current_app.config)
     point = (ConsumptionPoint.select().join(Meter)
              .where((ConsumptionPoint.number == point_number.strip()) &
                     (Meter.number == meter_number.strip()) & Meter.removed_on.is_null())
