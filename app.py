@@ -117,6 +117,26 @@ CSP = "; ".join([
 
 
 def _init_security(app: Flask) -> None:
+    @app.before_request
+    def _staff_idle_timeout():
+        """Staff sessions end after STAFF_IDLE_MINUTES without a request."""
+        if not (current_user.is_authenticated and current_user.is_staff):
+            return None
+        from domain.clock import utcnow
+        from flask import flash, redirect, url_for
+        from flask_babel import gettext
+        from flask_login import logout_user
+        now = utcnow().timestamp()
+        last = session.get("seen")
+        if last and now - last > app.config["STAFF_IDLE_MINUTES"] * 60:
+            logout_user()
+            session.clear()
+            flash(gettext("You were logged out after %(minutes)d minutes without activity.",
+                          minutes=app.config["STAFF_IDLE_MINUTES"]), "info")
+            return redirect(url_for("auth.login", next=request.full_path))
+        session["seen"] = now
+        return None
+
     @app.after_request
     def _headers(response):
         headers = response.headers

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, object] = {
     "SUSPENSION_MIN_DAYS": 28,
     "SUSPENSION_MAX_DAYS": 365,
     "BIOWASTE_AREAS": "Kouvola keskusta,Kotka keskusta",  # collection areas with biowaste
+    # The waste authority's own form for a composter shared by several properties
+    "SHARED_COMPOSTER_FORM_URL": "https://www.kymenjatelautakunta.fi/",
+    "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -312,6 +312,9 @@ class Reading(BaseModel):
     created_at = DateTimeField(default=utcnow)
     reported_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     review_reason = CharField(null=True)  # why staff should look at it
+    reviewed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_note = TextField(null=True)
 
     class Meta:
         indexes = ((("meter", "read_on"), True),)
@@ -342,15 +345,80 @@ class BillingCalendar(BaseModel):
                 .order_by(cls.billing_date).first())
 
 
-class WaterFeedback(BaseModel):
-    """Feedback on water consumption, for customer service."""
+class CompostNotice(BaseModel):
+    """A composting notification (kompostointi-ilmoitus) for the waste authority's register."""
 
-    point = ForeignKeyField(ConsumptionPoint, backref="feedback", on_delete="CASCADE")
+    property = ForeignKeyField(Property, backref="compost_notices", on_delete="CASCADE")
     user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
-    message = TextField()
-    email = CharField(null=True)
+    first_name = CharField()
+    last_name = CharField()
+    street = CharField()
+    postal_code = CharField()
+    post_office = CharField()
+    phone = CharField()
+    email = CharField()
+    building_type = CharField()
+    occupancy = CharField()
+    persons = IntegerField()
+    composter_type = CharField()  # see COMPOSTER_TYPES
+    composter_other = CharField(null=True)
+    volume_l = IntegerField()
+    composted = TextField()
+    extra_info = TextField(default="")
+    confirm_disuse = BooleanField()
+    confirm_correct = BooleanField()
+    notified_on = DateField()
+    valid_until = DateField(index=True)
+    renews = ForeignKeyField("self", null=True, backref="renewals", on_delete="SET NULL")
+    request_key = CharField(unique=True)
     created_at = DateTimeField(default=utcnow)
-    handled_at = DateTimeField(null=True)
+
+    COMPOSTER_TYPES = ("insulated_food", "non_insulated", "bokashi", "other")
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
+
+
+class SupportThread(BaseModel):
+    """A conversation between a resident and customer service (asiakastuki)."""
+
+    customer = ForeignKeyField(Customer, null=True, backref="threads", on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, backref="threads", on_delete="SET NULL")
+    property = ForeignKeyField(Property, null=True, backref="+", on_delete="SET NULL")
+    point = ForeignKeyField(ConsumptionPoint, null=True, backref="+", on_delete="SET NULL")
+    category = CharField()  # see CATEGORIES
+    subject = CharField()
+    contact_method = CharField()  # phone | email | none
+    email = CharField(null=True)
+    phone = CharField(null=True)
+    language = CharField(default="fi")
+    status = CharField(default="open")  # open | answered | closed
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    request_key = CharField(unique=True)
+
+    CATEGORIES = ("emptying", "bins_contracts", "invoices", "water", "composting", "other")
+
+    class Meta:
+        indexes = ((("status", "updated_at"), False),)
+
+    @classmethod
+    def visible_to(cls, user):
+        if user.is_staff:
+            return cls.select()
+        if user.customer_id is None:
+            return cls.select().where(cls.id.is_null())
+        return cls.select().where(cls.customer == user.customer_id)
+
+
+class SupportMessage(BaseModel):
+    thread = ForeignKeyField(SupportThread, backref="messages", on_delete="CASCADE")
+    author = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    from_staff = BooleanField(default=False)
+    internal = BooleanField(default=False)  # a staff note the resident never sees
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
 
 
 class Invoice(BaseModel):
@@ -451,5 +519,5 @@ class PasswordReset(BaseModel):
 
 
 ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
-              ConsumptionPoint, Meter, Reading, BillingCalendar, WaterFeedback, Invoice, Outbox,
-              AuditLog, LoginAttempt, PasswordReset)
+              ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
+              SupportMessage, Invoice, Outbox, AuditLog, LoginAttempt, PasswordReset)

@@ -6,7 +6,7 @@ import pytest
 
 from domain import demo
 from domain.clock import HELSINKI, set_clock
-from models import BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Reading, WaterFeedback
+from models import BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Reading, SupportThread
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 
@@ -131,7 +131,8 @@ def test_resident_sees_only_own_points_and_feedback_is_stored(client, points):
     response = post_form(client, f"/water/points/{mine.id}/feedback",
                          {"message": "Kulutus näyttää suurelta", "email": ""})
     assert response.status_code == 303
-    assert WaterFeedback.get().point_id == mine.id
+    thread = SupportThread.get()
+    assert (thread.point_id, thread.category) == (mine.id, "water")
 
 
 def test_billing_calendar_for_the_residents_group(client, points):

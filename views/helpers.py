@@ -46,10 +46,10 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def staff_required(view):
+    """The back office does not exist for anybody but staff: 404, not a login redirect."""
     @wraps(view)
-    @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
+        if not (current_user.is_authenticated and current_user.is_staff):
             abort(404)
         return view(*args, **kwargs)
     return wrapper

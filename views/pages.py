@@ -35,13 +35,17 @@ def asset_url(filename: str) -> str:
 RESIDENT_NAV = (("properties.index", _l("My properties")), ("water.index", _l("Water")),
                 ("compost.index", _l("Composting")), ("support.index", _l("Support")),
                 ("account.index", _l("Account")))
-STAFF_NAV = (("staff.home", _l("Back office")), ("account.index", _l("Account")))
+STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests")),
+             ("staff.inbox", _l("Support inbox")), ("staff.readings", _l("Readings")),
+             ("staff.customers", _l("Customers")), ("staff.compost_register", _l("Composting register")),
+             ("staff.audit", _l("Audit log")), ("account.index", _l("Account")))
 
 
 def nav_items():
     entries = STAFF_NAV if current_user.is_staff else RESIDENT_NAV
-    return [{"endpoint": e, "label": label} for e, label in entries
-            if e in current_app.view_functions]
+    return [{"endpoint": e, "label": label, "current": request.endpoint == e or (
+                e.split(".")[0] != "staff" and request.blueprint == e.split(".")[0])}
+            for e, label in entries if e in current_app.view_functions]
 
 
 def support_url(**params) -> str:

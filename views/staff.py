@@ -1,22 +1,243 @@
-"""The customer-service back office. Residents and anonymous users get 404."""
+"""The customer-service back office. Residents and anonymous users get 404 (or the login)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from peewee import JOIN
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
-from models import Customer, Outbox, Property, User
-from views.helpers import staff_required
+from domain import compost, decisions, support
+from domain.clock import today
+from models import (AuditLog, CompostNotice, ConsumptionPoint, Customer, Invoice, Meter, Outbox, Property,
+                    Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder)
+from views.helpers import Form, client_ip, redirect_after_post, render, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+PAGE = 100
+
+
+class DecisionForm(Form):
+    note = TextAreaField(_l("Note to the resident"), validators=[Optional(), Length(max=2000)])
+
+
+class StaffReplyForm(Form):
+    body = TextAreaField(_l("Message"), validators=[InputRequired(_l("Write a message.")), Length(max=5000)])
+    internal = BooleanField(_l("Internal note (the resident does not see it)"))
+
+
+def _get(model, pk):
+    row = model.get_or_none(model.id == pk)
+    if row is None:
+        abort(404)
+    return row
 
 
 @bp.route("/")
 @staff_required
 def home():
-    counts = {
-        "customers": Customer.select().count(),
-        "properties": Property.select().count(),
-        "residents": User.select().where(User.role == "resident").count(),
-        "mail_waiting": Outbox.select().where(Outbox.status == "pending").count(),
-        "mail_failed": Outbox.select().where(Outbox.status == "failed").count(),
-    }
-    return render_template("staff/home.html", counts=counts)
+    pending = (WasteOrder.select(WasteOrder, Property).join(Property)
+               .where(WasteOrder.status == "pending").order_by(WasteOrder.created_at))
+    threads = SupportThread.select().where(SupportThread.status == "open").order_by(SupportThread.updated_at)
+    flagged = (Reading.select(Reading, Meter).join(Meter).where(Reading.status == "flagged")
+               .order_by(Reading.created_at))
+    counts = {"orders": pending.count(), "threads": threads.count(), "readings": flagged.count(),
+              "mail_failed": Outbox.select().where(Outbox.status == "failed").count()}
+    return render("staff/home.html", counts=counts, pending=list(pending.limit(5)),
+                  threads=list(threads.limit(5)), flagged=list(flagged.limit(5)))
+
+
+# -- request queue --------------------------------------------------------------------
+
+@bp.route("/requests")
+@staff_required
+def requests():
+    kind, status = request.args.get("kind", ""), request.args.get("status", "pending")
+    municipality = request.args.get("municipality", "")
+    query = (WasteOrder.select(WasteOrder, Property, WasteContract).join(Property)
+             .join_from(WasteOrder, WasteContract, JOIN.LEFT_OUTER).order_by(WasteOrder.created_at))
+    if kind in WasteOrder.KINDS:
+        query = query.where(WasteOrder.kind == kind)
+    if status in ("pending", "approved", "rejected"):
+        query = query.where(WasteOrder.status == status)
+    if municipality:
+        query = query.where(Property.municipality == municipality)
+    municipalities = [m for (m,) in Property.select(Property.municipality).distinct()
+                      .order_by(Property.municipality).tuples()]
+    return render("staff/requests.html", orders=list(query.limit(PAGE)), kind=kind, status=status,
+                  municipality=municipality, municipalities=municipalities, kinds=WasteOrder.KINDS)
+
+
+@bp.route("/requests/<int:order_id>", methods=["GET", "POST"])
+@staff_required
+def request_detail(order_id):
+    order = _get(WasteOrder, order_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        approve = request.form.get("decision") == "approve"
+        try:
+            decisions.decide_order(order, current_user, approve=approve, note=form.note.data or "",
+                                   ip=client_ip())
+        except decisions.DecisionError:
+            flash(_("This request was already decided."), "error")
+        else:
+            flash(_("Approved.") if approve else _("Rejected."), "success")
+        return redirect_after_post(url_for("staff.requests"))
+    return render("staff/request_detail.html", order=order, form=form,
+                  customer=order.property.customer)
+
+
+# -- support inbox --------------------------------------------------------------------
+
+@bp.route("/support")
+@staff_required
+def inbox():
+    status = request.args.get("status", "open")
+    query = (SupportThread.select(SupportThread, Customer).join(Customer, JOIN.LEFT_OUTER)
+             .order_by(SupportThread.updated_at))
+    if status in ("open", "answered", "closed"):
+        query = query.where(SupportThread.status == status)
+    return render("staff/inbox.html", threads=list(query.limit(PAGE)), status=status)
+
+
+@bp.route("/support/<int:thread_id>", methods=["GET", "POST"])
+@staff_required
+def thread(thread_id):
+    item = _get(SupportThread, thread_id)
+    form = StaffReplyForm()
+    if request.form.get("action") == "close" and request.method == "POST":
+        support.close(item, current_user, ip=client_ip())
+        flash(_("The thread is closed."), "success")
+        return redirect_after_post(url_for("staff.inbox"))
+    if form.validate_on_submit():
+        support.reply(item, current_user, form.body.data, from_staff=True,
+                      internal=form.internal.data, ip=client_ip())
+        flash(_("The note is saved.") if form.internal.data else _("The answer is sent."), "success")
+        return redirect_after_post(url_for("staff.thread", thread_id=item.id))
+    messages = (SupportMessage.select(SupportMessage, User).join(User, JOIN.LEFT_OUTER)
+                .where(SupportMessage.thread == item).order_by(SupportMessage.created_at, SupportMessage.id))
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render("staff/thread.html", status=status, thread=item, messages=list(messages), form=form)
+
+
+# -- readings to review ------------------------------------------------------------------
+
+@bp.route("/readings")
+@staff_required
+def readings():
+    flagged = (Reading.select(Reading, Meter, ConsumptionPoint, Property)
+               .join(Meter).join(ConsumptionPoint).join(Property)
+               .where(Reading.status == "flagged").order_by(Reading.created_at))
+    return render("staff/readings.html", readings=list(flagged.limit(PAGE)), form=DecisionForm())
+
+
+@bp.post("/readings/<int:reading_id>")
+@staff_required
+def review_reading(reading_id):
+    reading = _get(Reading, reading_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        accept = request.form.get("decision") == "accept"
+        try:
+            decisions.review_reading(reading, current_user, accept=accept, note=form.note.data or "",
+                                     ip=client_ip())
+        except decisions.DecisionError:
+            flash(_("This reading was already reviewed."), "error")
+        else:
+            flash(_("The reading is accepted.") if accept else _("The reading is rejected; the resident is told."),
+                  "success")
+    return redirect_after_post(url_for("staff.readings"))
+
+
+# -- customers -------------------------------------------------------------------------
+
+@bp.route("/customers")
+@staff_required
+def customers():
+    q = (request.args.get("q") or "").strip()[:100]
+    found = []
+    if len(q) >= 2:
+        term = f"%{q}%"
+        matching_properties = Property.select(Property.customer).where(Property.search(q))
+        matching_points = (Property.select(Property.customer).join(ConsumptionPoint)
+                           .join(Meter, JOIN.LEFT_OUTER)
+                           .where((ConsumptionPoint.number == q) | (Meter.number == q)))
+        found = list(Customer.select().where(
+            (Customer.name ** term) | (Customer.number ** term) |
+            Customer.id.in_(matching_properties) | Customer.id.in_(matching_points))
+            .order_by(Customer.name).limit(50))
+    return render("staff/customers.html", "staff/_customer_results.html", q=q, customers=found)
+
+
+@bp.route("/customers/<int:customer_id>")
+@staff_required
+def customer(customer_id):
+    item = _get(Customer, customer_id)
+    properties = list(item.properties.order_by(Property.street))
+    prop_ids = [p.id for p in properties]
+    contracts = list(WasteContract.select().where(WasteContract.property.in_(prop_ids)))
+    points = list(ConsumptionPoint.select().where(ConsumptionPoint.property.in_(prop_ids)))
+    readings = list(Reading.select(Reading, Meter).join(Meter)
+                    .where(Meter.point.in_([p.id for p in points]))
+                    .order_by(Reading.read_on.desc()).limit(20))
+    orders = list(WasteOrder.select().where(WasteOrder.property.in_(prop_ids))
+                  .order_by(WasteOrder.created_at.desc()).limit(20))
+    threads = list(SupportThread.select().where(SupportThread.customer == item)
+                   .order_by(SupportThread.updated_at.desc()).limit(20))
+    invoices = list(item.invoices.order_by(Invoice.invoice_date.desc()).limit(12))
+    users = list(item.users)
+    return render("staff/customer.html", customer=item, properties=properties, contracts=contracts,
+                  points=points, readings=readings, orders=orders, threads=threads,
+                  invoices=invoices, users=users)
+
+
+# -- audit log and the composting register ------------------------------------------------
+
+@bp.route("/audit")
+@staff_required
+def audit():
+    action = request.args.get("action", "")
+    query = (AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER)
+             .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()))
+    if action:
+        query = query.where(AuditLog.action == action)
+    staff_only = request.args.get("staff", "1") == "1"
+    if staff_only:
+        query = query.where(User.role.in_(("staff", "admin")))
+    actions = [a for (a,) in AuditLog.select(AuditLog.action).distinct().order_by(AuditLog.action).tuples()]
+    return render("staff/audit.html", entries=list(query.limit(200)), action=action, actions=actions,
+                  staff_only=staff_only)
+
+
+def _register_query():
+    query = (CompostNotice.select(CompostNotice, Property).join(Property)
+             .order_by(CompostNotice.notified_on.desc(), CompostNotice.id.desc()))
+    municipality = request.args.get("municipality", "")
+    validity = request.args.get("validity", "")
+    if municipality:
+        query = query.where(Property.municipality == municipality)
+    if validity == "valid":
+        query = query.where(CompostNotice.valid_until >= today())
+    elif validity == "expired":
+        query = query.where(CompostNotice.valid_until < today())
+    return query, municipality, validity
+
+
+@bp.route("/compost")
+@staff_required
+def compost_register():
+    query, municipality, validity = _register_query()
+    municipalities = [m for (m,) in Property.select(Property.municipality).distinct()
+                      .order_by(Property.municipality).tuples()]
+    return render("staff/compost.html", notices=list(query.limit(PAGE)), municipality=municipality,
+                  validity=validity, municipalities=municipalities)
+
+
+@bp.route("/compost.csv")
+@staff_required
+def compost_csv():
+    query, _m, _v = _register_query()
+    response = current_app.response_class(compost.register_csv(query), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="composting-register-{today()}.csv"'
+    return response

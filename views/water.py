@@ -4,18 +4,18 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from domain import accounts, water
+from domain import accounts, support, water
+from domain.accounts import EMAIL
 from domain.clock import today
 from domain.formatting import format_date
-from models import (AuditLog, BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Property,
-                    Reading, WaterFeedback, db)
-from views.helpers import (Form, client_ip, get_owned_or_404, redirect_after_post, render,
-                           safe_next, water_access_required)
+from models import BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Property, Reading
+from views.helpers import (Form, client_ip, get_owned_or_404, new_request_key,
+                           redirect_after_post, render, safe_next, water_access_required)
 from views.waste import DATE_FORMATS
 
 bp = Blueprint("water", __name__, url_prefix="/water")
@@ -229,7 +229,7 @@ def billing_calendar():
 class FeedbackForm(Form):
     message = TextAreaField(_l("Your feedback"), validators=[
         InputRequired(_l("Write your feedback.")), Length(max=4000)])
-    email = EmailField(_l("Email"), validators=[Optional(), Email(_l("Check the email address, for example maija@example.fi."))])
+    email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Check the email address, for example maija@example.fi."))])
 
 
 @bp.route("/points/<int:point_id>/feedback", methods=["GET", "POST"])
@@ -240,13 +240,16 @@ def feedback(point_id):
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = current_user.email
     if form.validate_on_submit():
+        # Water feedback lands in customer service's support inbox like any message.
         user = current_user if current_user.is_authenticated else None
-        with db.atomic():
-            item = WaterFeedback.create(point=point, user=user, message=form.message.data.strip(),
-                                        email=(form.email.data or "").strip() or None)
-            AuditLog.record(user, "water_feedback", item, ip=client_ip())
-        flash(_("Thank you for your feedback.") + (" " + _("We answer to %(email)s.", email=item.email)
-                                                      if item.email else ""), "success")
+        email = (form.email.data or "").strip()
+        support.open_thread(user, point.property.customer_id, support.NewMessage(
+            category="water", subject=str(_l("Feedback on water consumption")),
+            body=form.message.data, contact_method="email" if email else "none", email=email,
+            point_id=point.id, property_id=point.property_id),
+            language=str(get_locale()), request_key=new_request_key(), ip=client_ip())
+        flash(_("Thank you for your feedback.") + (" " + _("We answer to %(email)s.", email=email)
+                                                      if email else ""), "success")
         return redirect_after_post(url_for("water.point", point_id=point.id))
     status = 422 if form.is_submitted() and form.errors else 200
     return render("water/feedback.html", point=point, form=form, status=status)

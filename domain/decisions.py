@@ -1,0 +1,73 @@
+"""Customer service decides: orders and requests, and readings flagged for review.
+
+Each decision is one transaction: the status, the change it makes, the audit entry and
+the email to the resident in their language.
+"""
+from __future__ import annotations
+
+from domain import mail
+from domain.clock import utcnow
+from models import AuditLog, Reading, User, WasteContract, WasteOrder, db
+
+
+class DecisionError(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _resident_of(order: WasteOrder):
+    """Who hears of the decision: the user who ordered, else the customer's account."""
+    if order.created_by_id:
+        return order.created_by
+    return User.select().where(User.customer == order.property.customer_id).first()
+
+
+def decide_order(order: WasteOrder, staff, *, approve: bool, note: str = "", ip=None) -> WasteOrder:
+    if order.status != "pending":
+        raise DecisionError("already_decided")
+    before = {"status": order.status}
+    with db.atomic():
+        order.status = "approved" if approve else "rejected"
+        order.decided_at, order.decided_by, order.decision_note = utcnow(), staff, note.strip() or None
+        order.save()
+        if approve and order.kind == "new_service":
+            # A new bin service is a contract of its own from its effective date; every
+            # other change is read by the schedule engine from the approved order.
+            contract = WasteContract.create(
+                property=order.property_id, waste_type=order.waste_type, bin_size=order.bin_size,
+                bin_count=order.bin_count, interval_weeks=order.interval_weeks,
+                route_weekday=_route_weekday(order), start_date=order.effective_date)
+            order.contract = contract
+            order.save(only=[WasteOrder.contract])
+        AuditLog.record(staff, "order_approve" if approve else "order_reject", order, before=before,
+                        after={"status": order.status, "note": order.decision_note}, ip=ip)
+        resident = _resident_of(order)
+        if resident is not None:
+            mail.queue(resident.email, "order_decision", resident.language, kind="decisions",
+                       user=resident, order=order)
+    return order
+
+
+def _route_weekday(order: WasteOrder) -> int:
+    """The truck of the property's area drives on the weekday of its existing contracts."""
+    other = (WasteContract.select().where(WasteContract.property == order.property_id)
+             .order_by(WasteContract.id).first())
+    return other.route_weekday if other else 2
+
+
+def review_reading(reading: Reading, staff, *, accept: bool, note: str = "", ip=None) -> Reading:
+    if reading.status != "flagged":
+        raise DecisionError("already_decided")
+    before = {"status": reading.status, "value": reading.value}
+    with db.atomic():
+        reading.status = "accepted" if accept else "rejected"
+        reading.reviewed_by, reading.reviewed_at, reading.review_note = staff, utcnow(), note.strip() or None
+        reading.save()
+        AuditLog.record(staff, "reading_accept" if accept else "reading_reject", reading,
+                        before=before, after={"status": reading.status, "note": reading.review_note}, ip=ip)
+        if not accept and reading.reported_by_id:
+            user = reading.reported_by
+            mail.queue(user.email, "reading_rejected", user.language, kind="decisions", user=user,
+                       reading=reading)
+    return reading
