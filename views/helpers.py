@@ -14,6 +14,7 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, **conte
 
     The page template includes the fragment file, so markup is never written twice.
     """
+    assert isinstance(status, int), "render(status=…) is the HTTP status; name template variables otherwise"
     g.vary_htmx = True
     wants_fragment = fragment and request.htmx and not request.htmx.boosted
     return render_template(fragment if wants_fragment else page, **context), status

@@ -65,7 +65,7 @@ def requests():
         query = query.where(Property.municipality == municipality)
     municipalities = [m for (m,) in Property.select(Property.municipality).distinct()
                       .order_by(Property.municipality).tuples()]
-    return render("staff/requests.html", orders=list(query.limit(PAGE)), kind=kind, status=status,
+    return render("staff/requests.html", orders=list(query.limit(PAGE)), kind=kind, shown_status=status,
                   municipality=municipality, municipalities=municipalities, kinds=WasteOrder.KINDS)
 
 
@@ -98,7 +98,7 @@ def inbox():
              .order_by(SupportThread.updated_at))
     if status in ("open", "answered", "closed"):
         query = query.where(SupportThread.status == status)
-    return render("staff/inbox.html", threads=list(query.limit(PAGE)), status=status)
+    return render("staff/inbox.html", threads=list(query.limit(PAGE)), shown_status=status)
 
 
 @bp.route("/support/<int:thread_id>", methods=["GET", "POST"])
