@@ -21,6 +21,29 @@ POT = LOCALES / "messages.pot"
 db_cli = AppGroup("db", help="Database schema.")
 translate_cli = AppGroup("translate", help="Translation catalogs (fi, sv, en).")
 outbox_cli = AppGroup("outbox", help="Outgoing email.")
+billing_cli = AppGroup("billing", help="Invoice runs.")
+
+
+@billing_cli.command("run")
+@click.option("--date", "billing_date", type=click.DateTime(["%Y-%m-%d"]),
+              help="Bill the water groups whose calendar bills on this date.")
+@click.option("--period", help="YYYY-Qn: bill the waste emptyings of that quarter.")
+def billing_run(billing_date, period):
+    """Run the billing. Safe to repeat: nothing is billed twice."""
+    from domain import billing_runs
+    from domain.clock import today
+    if not billing_date and not period:
+        raise click.UsageError("give --date, --period or both")
+    day = billing_date.date() if billing_date else today()
+    with db.connection_context():
+        runs = []
+        if billing_date:
+            runs.append(billing_runs.run_water(day, current_app.config))
+        if period:
+            start, end = billing_runs.quarter(period)
+            runs.append(billing_runs.run_waste(start, end, day, current_app.config))
+    for run in runs:
+        click.echo(f"{run.kind} run {run.id}: {run.invoices} invoices, {run.total} €, {run.status}")
 
 
 @db_cli.command("upgrade")
@@ -136,5 +159,5 @@ def scheduler_run():
 
 
 def register(app) -> None:
-    for command in (db_cli, translate_cli, outbox_cli, create_staff, demo_data, scheduler_run):
+    for command in (db_cli, translate_cli, outbox_cli, billing_cli, create_staff, demo_data, scheduler_run):
         app.cli.add_command(command)

@@ -40,6 +40,11 @@ DEFAULTS: dict[str, object] = {
     # The waste authority's own form for a composter shared by several properties
     "SHARED_COMPOSTER_FORM_URL": "https://www.kymenjatelautakunta.fi/",
     "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request
+    # Billing
+    "CREDIT_REFUND_THRESHOLD": 200,  # € from which a credit is refunded, not carried over
+    "MINIMUM_INVOICE": 10,  # € below which waste emptyings wait for the next run
+    "UTILITY_IBAN": "FI4950009420028730",
+    "UTILITY_BIC": "OKOYFIHH",
 }
 
 _TRUE = {"1", "true", "yes", "on"}

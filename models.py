@@ -17,6 +17,7 @@ from peewee import (
     DecimalField,
     ForeignKeyField,
     IntegerField,
+    DeferredForeignKey,
     Model,
     TextField,
     fn,
@@ -239,6 +240,7 @@ class Emptying(BaseModel):
     emptied_on = DateField()
     bin_count = IntegerField()
     extra = BooleanField(default=False)
+    invoice = DeferredForeignKey("Invoice", null=True, backref="+", on_delete="SET NULL")
 
     class Meta:
         indexes = ((("contract", "emptied_on"), True),)
@@ -421,8 +423,24 @@ class SupportMessage(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
+class BillingRun(BaseModel):
+    """One run of the billing: what it made and how it ended."""
+
+    kind = CharField()  # water | waste
+    billing_date = DateField()
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    status = CharField(default="running")  # running | done | failed
+    invoices = IntegerField(default=0)
+    total = DecimalField(max_digits=14, decimal_places=2, default=0)
+    error = TextField(null=True)
+
+
 class Invoice(BaseModel):
-    """An invoice with its Finnish reference number; rows come with billing."""
+    """An invoice with its Finnish reference number and rows.
+
+    `billing_key` (kind, point or customer, period) is unique: a billing run that is
+    killed and started again can never bill the same thing twice."""
 
     customer = ForeignKeyField(Customer, backref="invoices", on_delete="RESTRICT")
     number = CharField(unique=True)
@@ -433,13 +451,49 @@ class Invoice(BaseModel):
     period_start = DateField(null=True)
     period_end = DateField(null=True)
     total = money_field()
-    status = CharField(default="open")  # open | paid | cancelled
+    status = CharField(default="open")  # open | paid | cancelled | credit
+    point = ForeignKeyField(ConsumptionPoint, null=True, backref="invoices", on_delete="SET NULL")
+    billing_key = CharField(null=True, unique=True)
+    rf_reference = CharField(null=True)
+    balanced_reading = ForeignKeyField(Reading, null=True, backref="+", on_delete="SET NULL")
+    run = ForeignKeyField(BillingRun, null=True, backref="invoice_set", on_delete="SET NULL")
 
     @classmethod
     def visible_to(cls, user):
         if user.is_staff:
             return cls.select()
+        if user.customer_id is None:
+            return cls.select().where(cls.id.is_null())
         return cls.select().where(cls.customer == user.customer_id)
+
+
+class InvoiceRow(BaseModel):
+    """One row of an invoice: quantity × unit price (VAT included) = amount, to the cent."""
+
+    invoice = ForeignKeyField(Invoice, backref="rows", on_delete="CASCADE")
+    position = IntegerField()
+    code = CharField()  # what the row is; the invoice page explains each code
+    period_start = DateField(null=True)
+    period_end = DateField(null=True)
+    quantity = DecimalField(max_digits=14, decimal_places=3, auto_round=True)
+    unit = CharField()  # m3 | month | emptying | pcs
+    unit_price = unit_price_field()
+    vat_rate = DecimalField(max_digits=5, decimal_places=2)
+    amount = money_field()
+    meta_json = TextField(null=True)
+
+
+class Credit(BaseModel):
+    """Money owed to a customer: carried to the next invoice, or refunded above a threshold."""
+
+    customer = ForeignKeyField(Customer, backref="credits", on_delete="CASCADE")
+    source_invoice = ForeignKeyField(Invoice, unique=True, backref="+", on_delete="CASCADE")
+    amount = money_field()
+    used_invoice = ForeignKeyField(Invoice, null=True, backref="+", on_delete="SET NULL")
+    refund_due = BooleanField(default=False)
+    refund_iban = CharField(null=True)
+    refunded_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
 
 
 class Outbox(BaseModel):
@@ -520,4 +574,5 @@ class PasswordReset(BaseModel):
 
 ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
               ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
-              SupportMessage, Invoice, Outbox, AuditLog, LoginAttempt, PasswordReset)
+              SupportMessage, BillingRun, Invoice, InvoiceRow, Credit, Outbox, AuditLog, LoginAttempt,
+              PasswordReset)

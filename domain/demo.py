@@ -66,7 +66,9 @@ MIXED_PRICES = {140: ("1.66", "3.750"), 240: ("2.84", "3.950"), 360: ("4.26", "4
                 660: ("7.81", "6.200")}
 BIO_PRICES = {140: ("1.20", "3.200"), 240: ("2.05", "3.450")}
 WATER_PRICES = {"water": "2.45", "wastewater": "3.10"}  # € per m³
-BASIC_FEES = {"DN20": "8.50", "DN25": "14.00", "DN32": "22.00", "DN40": "35.00"}  # € per month
+# € per month by meter size: (water, wastewater)
+BASIC_FEES = {"DN20": ("4.20", "4.80"), "DN25": ("7.00", "8.00"), "DN32": ("11.00", "12.50"),
+              "DN40": ("17.50", "20.00")}
 BIOWASTE_START = dt.date(2024, 5, 2)
 
 BATCH = 500
@@ -85,6 +87,8 @@ def price_rows() -> list[dict]:
     rows = []
 
     def add(component, unit, price, **keys):
+        # Every row has every key: insert_many takes its columns from the first row.
+        keys = {"waste_type": None, "bin_size": None, "meter_size": None, **keys}
         rows.append(dict(component=component, unit=unit, unit_price=_at_old_vat(price),
                          vat_rate=Decimal("24"), valid_from=dt.date(2023, 1, 1),
                          valid_to=VAT_CHANGE - dt.timedelta(days=1), **keys))
@@ -97,8 +101,9 @@ def price_rows() -> list[dict]:
             add("bin_emptying", "emptying", emptying, waste_type=waste_type, bin_size=size)
     for component, price in WATER_PRICES.items():
         add(component, "m3", price)
-    for size, fee in BASIC_FEES.items():
-        add("basic_fee", "month", fee, meter_size=size)
+    for size, (water_fee, wastewater_fee) in BASIC_FEES.items():
+        add("water_basic_fee", "month", water_fee, meter_size=size)
+        add("wastewater_basic_fee", "month", wastewater_fee, meter_size=size)
     return rows
 
 

@@ -1,0 +1,176 @@
+"""Billing: the water invariant as a property, tariff splits, runs that never bill twice."""
+import datetime as dt
+import json
+from decimal import Decimal
+from fractions import Fraction
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from domain import billing, billing_runs, demo
+from domain.billing import EstimateSpan, PointHistory, Position, Tariffs
+from models import (BillingCalendar, ConsumptionPoint, Credit, Emptying, Invoice, InvoiceRow, Meter,
+                    PriceListRow, Property, Reading)
+from tests import factories
+
+SETTINGS = {"CREDIT_REFUND_THRESHOLD": 200, "MINIMUM_INVOICE": 10}
+
+
+def tariffs(change_on=None):
+    """The demo price list, with an extra water price change when asked."""
+    rows = [SimpleNamespace(**r) for r in demo.price_rows()]
+    if change_on:
+        for r in list(rows):
+            if r.component == "water" and r.valid_to is None:
+                rows.append(SimpleNamespace(**{**r.__dict__, "valid_from": change_on,
+                                               "unit_price": r.unit_price + Decimal("0.35")}))
+                r.valid_to = change_on - dt.timedelta(days=1)
+    return Tariffs(rows)
+
+
+def quarters(start: dt.date, count: int):
+    for _ in range(count):
+        end = (start + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+        yield start, end
+        start = end + dt.timedelta(days=1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 120), st.integers(0, 90)), min_size=1, max_size=10),
+       st.integers(2, 12), st.integers(20, 400),
+       st.one_of(st.none(), st.dates(min_value=dt.date(2024, 2, 1), max_value=dt.date(2026, 6, 1))))
+def test_estimates_plus_balancing_equal_the_actual_consumption(steps, n_quarters, annual, change_on):
+    prices = tariffs(change_on)
+    first = Position(dt.date(2023, 12, 15), 1000)
+    readings, day, value = [], first.day, first.value
+    for gap, used in steps:
+        day, value = day + dt.timedelta(days=gap), value + used
+        readings.append(Position(day, value))
+    history = PointHistory(first)
+    all_rows = []
+    for start, end in quarters(dt.date(2024, 1, 1), n_quarters):
+        latest = max((r for r in readings if history.base.day < r.day <= end), key=lambda r: r.day, default=None)
+        actual = latest.value - history.base.value if latest else None
+        bill = billing.water_bill(history, period_start=start, period_end=end, latest=latest,
+                                  actual_m3=actual, annual_m3=annual, meter_size="DN20", tariffs=prices)
+        all_rows += bill.rows
+        assert billing.total(bill.rows) == sum(r.amount for r in bill.rows)
+        history.estimates += [EstimateSpan(r.period_start, r.period_end + dt.timedelta(days=1), r.quantity)
+                              for r in bill.rows if r.code == "water_estimate"]
+        history.estimated_until = bill.estimated_until
+        if bill.balanced:
+            history.base = bill.balanced
+    m3 = lambda code: sum((r.quantity for r in all_rows if r.code == code), Decimal(0))  # noqa: E731
+    estimated, actual = m3("water_estimate"), m3("water_actual")
+    deducted = -m3("water_estimate_deduction")
+    last = history.base
+    after_last = estimated - billing._round3(history.cumulative_estimate(last.day))
+    # Every m³ billed up to the last balanced reading is real consumption, exactly.
+    assert estimated + actual - deducted - after_last == last.value - first.value
+    assert m3("wastewater_actual") == actual and m3("wastewater_estimate") == estimated
+
+
+def test_a_tariff_change_inside_the_balancing_span_goes_on_separate_rows():
+    prices = tariffs()
+    history = PointHistory(Position(dt.date(2024, 6, 1), 100))
+    bill = billing.water_bill(history, period_start=dt.date(2024, 10, 1), period_end=dt.date(2024, 12, 31),
+                              latest=Position(dt.date(2024, 12, 1), 183), actual_m3=83, annual_m3=150,
+                              meter_size="DN20", tariffs=prices)
+    actual = [r for r in bill.rows if r.code == "water_actual"]
+    assert [r.vat_rate for r in actual] == [Decimal("24"), Decimal("25.5")]
+    assert sum(r.quantity for r in actual) == 83
+    assert actual[0].period_end == dt.date(2024, 8, 31) and actual[1].period_start == dt.date(2024, 9, 1)
+    assert actual[0].meta == {"previous": ["2024-06-01", 100], "latest": ["2024-12-01", 183]}
+    fees = [r for r in bill.rows if r.code == "water_basic_fee"]
+    assert [(r.quantity, r.unit) for r in fees] == [(Decimal(3), "month")]
+
+
+@pytest.fixture
+def billed_point(ctx):
+    PriceListRow.insert_many(demo.price_rows()).execute()
+    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2027)).execute()
+    owner = factories.customer()
+    prop = factories.property_(owner)
+    point = ConsumptionPoint.create(number="100321", property=prop, billing_group="1", persons=2,
+                                    annual_estimate_m3=100)
+    meter = Meter.create(point=point, number="21000321", size="DN20", installed_on=dt.date(2020, 1, 1))
+    Reading.create(meter=meter, read_on=dt.date(2025, 12, 10), value=500)
+    return owner, point, meter
+
+
+def test_a_run_makes_one_invoice_per_point_and_period_and_a_rerun_makes_none(billed_point):
+    owner, point, meter = billed_point
+    first = billing_runs.run_water(dt.date(2026, 4, 4), SETTINGS)  # group 1, Jan-Mar 2026
+    again = billing_runs.run_water(dt.date(2026, 4, 4), SETTINGS)
+    assert (first.invoices, again.invoices) == (1, 0)
+    invoice = Invoice.get(Invoice.point == point)
+    assert invoice.billing_key == f"water:{point.id}:2026-01-01"
+    assert invoice.total == sum(r.amount for r in invoice.rows)
+    assert invoice.rf_reference.startswith("RF") and invoice.due_date == dt.date(2026, 4, 26)
+    codes = [r.code for r in invoice.rows.order_by(InvoiceRow.position)]
+    assert codes == ["water_basic_fee", "wastewater_basic_fee", "water_estimate", "wastewater_estimate"]
+
+
+def test_a_reading_makes_the_next_invoice_a_balancing_one(billed_point):
+    owner, point, meter = billed_point
+    billing_runs.run_water(dt.date(2026, 4, 4), SETTINGS)
+    Reading.create(meter=meter, read_on=dt.date(2026, 6, 15), value=560)
+    billing_runs.run_water(dt.date(2026, 7, 4), SETTINGS)
+    second = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-04-01")
+    rows = {r.code: r for r in second.rows}
+    assert rows["water_actual"].quantity == 60
+    estimated_q1 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-01-01").rows.where(
+        InvoiceRow.code == "water_estimate").get().quantity
+    assert -rows["water_estimate_deduction"].quantity == estimated_q1  # Jan-Mar estimate deducted
+    assert rows["water_estimate"].period_start == dt.date(2026, 6, 15)
+    assert second.balanced_reading.value == 560
+
+
+@pytest.mark.parametrize("q1_estimate, refund", [(160, False), (1000, True)])
+def test_a_credit_is_carried_once_or_refunded(billed_point, q1_estimate, refund):
+    owner, point, meter = billed_point
+    ConsumptionPoint.update(annual_estimate_m3=q1_estimate).execute()
+    billing_runs.run_water(dt.date(2026, 4, 4), SETTINGS)  # Q1 estimated generously
+    Reading.create(meter=meter, read_on=dt.date(2026, 4, 2), value=501)  # 1 m³ really used
+    ConsumptionPoint.update(annual_estimate_m3=10).execute()
+    billing_runs.run_water(dt.date(2026, 7, 4), SETTINGS)
+    q2 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-04-01")
+    assert q2.total < 0 and q2.status == "credit"
+    credit = Credit.get(Credit.source_invoice == q2)
+    assert credit.amount == -q2.total and credit.refund_due == refund
+    billing_runs.run_water(dt.date(2026, 10, 4), SETTINGS)
+    billing_runs.run_water(dt.date(2027, 1, 4), SETTINGS)
+    used = [r for r in InvoiceRow.select().where(InvoiceRow.code == "credit")]
+    if refund:
+        assert used == [] and Credit.get_by_id(credit.id).used_invoice_id is None  # paid out instead
+    else:
+        q3 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-07-01")
+        from_q2 = [r for r in used if json.loads(r.meta_json)["invoice"] == q2.number]
+        assert [(r.invoice_id, r.amount) for r in from_q2] == [(q3.id, -credit.amount)]  # once, on Q3
+        assert Credit.get_by_id(credit.id).used_invoice_id == q3.id
+        assert q3.total == sum(r.amount for r in q3.rows)
+        # A credit left over on Q3 is in turn carried once: every credit is used exactly once.
+        for c in Credit.select():
+            rows = [r for r in used if json.loads(r.meta_json)["invoice"] == c.source_invoice.number]
+            assert len(rows) == (1 if c.used_invoice_id else 0)
+
+
+def test_waste_run_bills_emptyings_once_and_small_sums_wait(ctx):
+    PriceListRow.insert_many(demo.price_rows()).execute()
+    owner = factories.customer()
+    prop = factories.property_(owner)
+    contract = prop.waste_contracts.get()
+    Emptying.create(contract=contract, emptied_on=dt.date(2026, 10, 7), bin_count=1)
+    first = billing_runs.run_waste(dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), SETTINGS)
+    assert first.invoices == 0  # 6,79 € is below the minimum invoice: it waits
+    for day in (21, 28):
+        Emptying.create(contract=contract, emptied_on=dt.date(2026, 10, day), bin_count=1)
+    second = billing_runs.run_waste(dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), SETTINGS)
+    third = billing_runs.run_waste(dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), SETTINGS)
+    assert (second.invoices, third.invoices) == (1, 0)
+    invoice = Invoice.get(Invoice.kind == "waste")
+    rows = {r.code: r for r in invoice.rows}
+    assert rows["waste_treatment"].quantity == 3 and rows["bin_emptying"].quantity == 3
+    assert invoice.total == Decimal("20.37")  # 3 × (2,84 + 3,95)
+    assert Emptying.select().where(Emptying.invoice.is_null()).count() == 0
