@@ -1,6 +1,7 @@
 """Kotipiha: resident self-service for municipal waste and water services."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -162,6 +163,7 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         date=formatting.format_date,
+        isodate=lambda text: formatting.format_date(dt.date.fromisoformat(text)),
         datetime=formatting.format_datetime,
         money=lambda value: formatting.format_money(value, lang()),
         unit_price=lambda value: formatting.format_unit_price(value, lang()),

@@ -9,7 +9,7 @@ import click
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 import migrations
 from models import db
@@ -115,6 +115,7 @@ def outbox_send():
 
 
 @click.command("create-staff")
+@with_appcontext
 @click.option("--username", prompt=True)
 @click.option("--email", prompt=True)
 @click.option("--first-name", prompt=True)
@@ -136,6 +137,7 @@ def create_staff(username, email, first_name, last_name, admin, password_stdin):
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--properties", default=200, show_default=True, help="How many properties.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed.")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no customers.")
@@ -152,6 +154,7 @@ def demo_data(properties, seed, if_empty):
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler_run():
     """Run the background jobs in this process (instead of inside the web server)."""
     import scheduler

@@ -1,6 +1,8 @@
 """Opening the database named by DATABASE_URL, one connection per request."""
 from __future__ import annotations
 
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField)
 from playhouse.db_url import connect
 
 from models import db
@@ -37,3 +39,45 @@ def init_app(app) -> None:
     def _close(exc):
         if not db.is_closed():
             db.close()
+
+
+def bulk_insert(model, rows: list[dict]) -> None:
+    """INSERT many rows with one prepared statement and executemany.
+
+    For heavy runs (billing, demo data): peewee builds SQL for every row of an
+    insert_many, which costs more than the database does. Values still go through each
+    field's db_value, so they are stored exactly as peewee would store them."""
+    if not rows:
+        return
+    fields = [model._meta.fields[name] for name in rows[0]]
+    database = db.obj
+    placeholders = ", ".join([database.param] * len(fields))
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)  # SQLite and PostgreSQL quoting
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({placeholders})'
+    names = list(rows[0])
+    # sqlite3 (with peewee's Decimal adapter) and psycopg2 take these types as they are;
+    # only other fields go through db_value.
+    plain = (IntegerField, CharField, TextField, DecimalField, DateField, DateTimeField,
+             BooleanField, ForeignKeyField)
+    if all(isinstance(f, plain) for f in fields):
+        params = [[row[name] for name in names] for row in rows]
+    else:
+        converters = [f.db_value for f in fields]
+        params = [[convert(row[name]) for name, convert in zip(names, converters)] for row in rows]
+    database.cursor().executemany(sql, params)
+
+
+def next_ids(model, count: int) -> range:
+    """Ids for rows written with explicit ids inside the current transaction."""
+    from peewee import fn
+    start = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+    return range(start, start + count)
+
+
+def advance_sequence(model) -> None:
+    """PostgreSQL: move the id sequence past explicitly written ids (no-op on SQLite)."""
+    from peewee import PostgresqlDatabase
+    if isinstance(db.obj, PostgresqlDatabase):
+        table = model._meta.table_name
+        db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                       f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))")

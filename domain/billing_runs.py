@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
-from peewee import IntegrityError, fn
+from peewee import fn
 
 from domain import billing, water
 from domain.billing import Position, PointHistory, Tariffs
 from domain.clock import utcnow
+from database import advance_sequence, bulk_insert, next_ids
 from domain.reference import fi_reference, rf_reference
 from models import (BillingCalendar, BillingRun, ConsumptionPoint, Credit, Emptying, Invoice,
                     InvoiceRow, Meter, PriceListRow, Property, Reading, WasteContract, db)
@@ -36,105 +39,155 @@ class Numbers:
         return str(value)
 
 
-def _save(customer_id, kind, key, rows, *, numbers, run, invoice_date, due_date, period,
-          point_id=None, balanced_reading_id=None, settings) -> Invoice | None:
-    """Write one invoice with its rows and credits; None when the key was billed already."""
-    credits = list(Credit.select().where((Credit.customer == customer_id) & Credit.used_invoice.is_null()
-                                         & ~Credit.refund_due).order_by(Credit.id))
-    for credit in credits:
-        rows.append(billing.credit_row(credit.amount, credit.source_invoice.number))
-    amount = billing.total(rows)
-    number = numbers.take()
-    reference = fi_reference(number)
-    try:
-        with db.atomic():
-            invoice = Invoice.create(
-                customer=customer_id, number=number, reference=reference,
-                rf_reference=rf_reference(reference), kind=kind, invoice_date=invoice_date,
-                due_date=due_date, period_start=period[0], period_end=period[1], total=amount,
-                status="credit" if amount < 0 else "open", point=point_id, billing_key=key,
-                balanced_reading=balanced_reading_id, run=run)
-            InvoiceRow.insert_many([dict(
-                invoice=invoice, position=i, code=r.code, period_start=r.period_start,
-                period_end=r.period_end, quantity=r.quantity, unit=r.unit, unit_price=r.unit_price,
-                vat_rate=r.vat_rate, amount=r.amount, meta_json=json.dumps(r.meta) if r.meta else None)
-                for i, r in enumerate(rows, 1)]).execute()
-            if credits:
-                Credit.update(used_invoice=invoice).where(Credit.id.in_([c.id for c in credits])).execute()
+@dataclass
+class Draft:
+    """An invoice ready to be written."""
+
+    customer_id: int
+    kind: str
+    key: str
+    rows: list
+    invoice_date: dt.date
+    due_date: dt.date
+    period: tuple
+    point_id: int | None = None
+    balanced_reading_id: int | None = None
+    emptying_ids: list = field(default_factory=list)
+
+
+def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings) -> list:
+    """Write drafts in one transaction: invoices, their rows, credits used and made.
+
+    A draft whose key is already billed is skipped (a rerun after an interruption)."""
+    if not drafts:
+        return []
+    keys = [d.key for d in drafts]
+    done = {k for (k,) in Invoice.select(Invoice.billing_key).where(Invoice.billing_key.in_(keys)).tuples()}
+    drafts = [d for d in drafts if d.key not in done]
+    credits = defaultdict(list)
+    for credit in (Credit.select(Credit, Invoice.number).join(Invoice, on=(Credit.source_invoice == Invoice.id))
+                   .where(Credit.customer.in_({d.customer_id for d in drafts}) &
+                          Credit.used_invoice.is_null() & ~Credit.refund_due).order_by(Credit.id)):
+        credits[credit.customer_id].append(credit)
+    threshold = Decimal(settings["CREDIT_REFUND_THRESHOLD"])
+    invoices, rows, used, new_credits, emptyings = [], [], {}, [], {}
+    with db.atomic():
+        ids = next_ids(Invoice, len(drafts))
+        for invoice_id, draft in zip(ids, drafts):
+            own = credits.pop(draft.customer_id, [])
+            lines = draft.rows + [billing.credit_row(c.amount, c.source_invoice.number) for c in own]
+            amount = billing.total(lines)
+            number = numbers.take()
+            reference = fi_reference(number)
+            invoices.append(dict(
+                id=invoice_id, customer=draft.customer_id, number=number, reference=reference,
+                rf_reference=rf_reference(reference), kind=draft.kind, invoice_date=draft.invoice_date,
+                due_date=draft.due_date, period_start=draft.period[0], period_end=draft.period[1],
+                total=amount, status="credit" if amount < 0 else "open", point=draft.point_id,
+                billing_key=draft.key, balanced_reading=draft.balanced_reading_id, run=run.id))
+            rows += [dict(invoice=invoice_id, position=i, code=r.code, period_start=r.period_start,
+                          period_end=r.period_end, quantity=r.quantity, unit=r.unit,
+                          unit_price=r.unit_price, vat_rate=r.vat_rate, amount=r.amount,
+                          meta_json=json.dumps(r.meta) if r.meta else None)
+                     for i, r in enumerate(lines, 1)]
+            for credit in own:
+                used[credit.id] = invoice_id
             if amount < 0:
-                Credit.create(customer=customer_id, source_invoice=invoice, amount=-amount,
-                              refund_due=-amount >= Decimal(settings["CREDIT_REFUND_THRESHOLD"]))
-    except IntegrityError:
-        if Invoice.select().where(Invoice.billing_key == key).exists():
-            return None  # billed by an earlier (interrupted) run
-        raise
-    return invoice
+                new_credits.append(dict(customer=draft.customer_id, source_invoice=invoice_id,
+                                        amount=-amount, refund_due=-amount >= threshold,
+                                        used_invoice=None, created_at=utcnow()))
+            if draft.emptying_ids:
+                emptyings[invoice_id] = draft.emptying_ids
+        bulk_insert(Invoice, invoices)
+        bulk_insert(InvoiceRow, rows)
+        advance_sequence(Invoice)
+        for credit_id, invoice_id in used.items():
+            Credit.update(used_invoice=invoice_id).where(Credit.id == credit_id).execute()
+        if new_credits:
+            bulk_insert(Credit, new_credits)
+        for invoice_id, emptying_ids in emptyings.items():
+            Emptying.update(invoice=invoice_id).where(Emptying.id.in_(emptying_ids)).execute()
+    made = [SimpleNamespace(id=i["id"], total=i["total"]) for i in invoices]
+    return made
 
 
 # -- water ------------------------------------------------------------------------------
 
-def water_histories(points, period_start: dt.date) -> dict[int, PointHistory]:
-    """Each point's base reading and the estimates billed since, in three queries."""
+def load_water_batch(points, period_start: dt.date):
+    """Meters, readings, the latest balanced reading and the estimates of a batch of points,
+    in five queries whatever the batch size."""
     ids = [p.id for p in points]
+    # Plain named tuples, not model instances: a run reads hundreds of thousands of rows.
+    meters = defaultdict(list)
+    for meter in (Meter.select(Meter.id, Meter.point.alias("point_id"), Meter.size, Meter.installed_on,
+                               Meter.removed_on, Meter.start_reading)
+                  .where(Meter.point.in_(ids)).namedtuples()):
+        meters[meter.point_id].append(meter)
+    meter_ids = [m.id for ms in meters.values() for m in ms]
+    readings = defaultdict(list)
+    point_of = {m.id: m.point_id for ms in meters.values() for m in ms}
+    for reading in (Reading.select(Reading.id, Reading.meter.alias("meter_id"), Reading.read_on,
+                                   Reading.value, Reading.status)
+                    .where(Reading.meter.in_(meter_ids) & (Reading.status == "accepted"))
+                    .order_by(Reading.read_on).namedtuples()):
+        readings[point_of[reading.meter_id]].append(reading)
+    last = (Invoice.select(Invoice.point, fn.MAX(Invoice.id).alias("last"))
+            .where(Invoice.point.in_(ids) & Invoice.balanced_reading.is_null(False)).group_by(Invoice.point))
     balanced = {}
-    latest_balancing = (Invoice.select(Invoice.point, fn.MAX(Invoice.id).alias("last"))
-                        .where(Invoice.point.in_(ids) & Invoice.balanced_reading.is_null(False))
-                        .group_by(Invoice.point))
-    last_ids = [row.last for row in latest_balancing]
-    for inv in (Invoice.select(Invoice, Reading).join(Reading, on=(Invoice.balanced_reading == Reading.id))
-                .where(Invoice.id.in_(last_ids))):
-        balanced[inv.point_id] = Position(inv.balanced_reading.read_on, inv.balanced_reading.value,
-                                          inv.balanced_reading.id)
+    for inv in (Invoice.select(Invoice.point, Reading).join(Reading, on=(Invoice.balanced_reading == Reading.id))
+                .where(Invoice.id.in_([row.last for row in last]))):
+        r = inv.balanced_reading
+        balanced[inv.point_id] = Position(r.read_on, r.value, r.id)
     estimates = defaultdict(list)
-    rows = (InvoiceRow.select(InvoiceRow, Invoice.point).join(Invoice)
-            .where(Invoice.point.in_(ids) & (InvoiceRow.code == "water_estimate")))
-    for row in rows:
+    for row in (InvoiceRow.select(InvoiceRow.period_start, InvoiceRow.period_end, InvoiceRow.quantity,
+                                  Invoice.point).join(Invoice)
+                .where(Invoice.point.in_(ids) & (InvoiceRow.code == "water_estimate"))):
         estimates[row.invoice.point_id].append(billing.EstimateSpan(
             row.period_start, row.period_end + dt.timedelta(days=1), row.quantity))
-    histories = {}
+    batch = {}
     for point in points:
-        base = balanced.get(point.id) or _first_base(point, period_start)
-        spans = [s for s in estimates[point.id] if s.end > base.day]
-        until = max((s.end for s in estimates[point.id]), default=None)
-        histories[point.id] = PointHistory(base, spans, until)
-    return histories
+        own = readings[point.id]
+        base = balanced.get(point.id) or _first_base(meters[point.id], own, period_start)
+        spans_all = estimates[point.id]
+        history = PointHistory(base, [s for s in spans_all if s.end > base.day],
+                               max((s.end for s in spans_all), default=None))
+        batch[point.id] = (history, meters[point.id], own)
+    return batch
 
 
-def _first_base(point, period_start) -> Position:
+def _first_base(meters, readings, period_start) -> Position:
     """Billing starts from the latest reading before the first billed period (earlier
     invoices of the old system are taken as settled), else from the meter's start."""
-    reading = (Reading.select().join(Meter).where((Meter.point == point) & (Reading.status == "accepted")
-                                                  & (Reading.read_on < period_start))
-               .order_by(Reading.read_on.desc()).first())
-    if reading is not None:
-        return Position(reading.read_on, reading.value, reading.id)
-    meter = point.meters.order_by(Meter.installed_on).first()
-    return Position(meter.installed_on, meter.start_reading) if meter else Position(period_start, 0)
+    before = [r for r in readings if r.read_on < period_start]
+    if before:
+        return Position(before[-1].read_on, before[-1].value, before[-1].id)
+    if meters:
+        first = min(meters, key=lambda m: m.installed_on)
+        return Position(first.installed_on, first.start_reading)
+    return Position(period_start, 0)
 
 
-def bill_water_point(point, history, period: BillingCalendar, tariffs, *, numbers, run, settings):
-    spans = water.consumption_spans(point)
-    latest_reading = (Reading.select().join(Meter)
-                      .where((Meter.point == point) & (Reading.status == "accepted") &
-                             (Reading.read_on > history.base.day) & (Reading.read_on <= period.report_by))
-                      .order_by(Reading.read_on.desc()).first())
+def water_draft(point, history, meters, readings, period: BillingCalendar, tariffs) -> Draft:
+    positions = water.positions_from(meters, readings)
+    spans = water.spans_from(positions)
+    new = [r for r in readings if history.base.day < r.read_on <= period.report_by]
     latest, actual = None, None
-    if latest_reading is not None:
-        latest = Position(latest_reading.read_on, latest_reading.value, latest_reading.id)
+    if new:
+        latest = Position(new[-1].read_on, new[-1].value, new[-1].id)
         actual = sum(m3 for s, e, m3 in spans if s >= history.base.day and e <= latest.day)
-    meter = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
+    active = [m for m in meters if m.removed_on is None] or meters
+    meter_size = max(active, key=lambda m: m.installed_on).size if active else "DN20"
+    annual = point.annual_estimate_m3 or water.estimate_from(point.persons, positions)
     bill = billing.water_bill(history, period_start=period.period_start, period_end=period.period_end,
-                              latest=latest, actual_m3=actual, annual_m3=water.annual_estimate(point),
-                              meter_size=meter.size if meter else "DN20", tariffs=tariffs)
-    key = f"water:{point.id}:{period.period_start.isoformat()}"
-    return _save(point.property.customer_id, "water", key, bill.rows, numbers=numbers, run=run,
-                 invoice_date=period.billing_date, due_date=period.due_date,
-                 period=(period.period_start, period.period_end), point_id=point.id,
-                 balanced_reading_id=latest.reading_id if latest else None, settings=settings)
+                              latest=latest, actual_m3=actual, annual_m3=annual,
+                              meter_size=meter_size, tariffs=tariffs)
+    return Draft(point.property.customer_id, "water", f"water:{point.id}:{period.period_start.isoformat()}",
+                 bill.rows, period.billing_date, period.due_date, (period.period_start, period.period_end),
+                 point.id, latest.reading_id if latest else None)
 
 
-def run_water(billing_date: dt.date, settings, *, only_points=None) -> BillingRun:
-    """Bill every group whose calendar bills on `billing_date`."""
+def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=BATCH) -> BillingRun:
+    """Bill every group whose calendar bills on `billing_date`, a batch at a time."""
     run = BillingRun.create(kind="water", billing_date=billing_date)
     tariffs = Tariffs(PriceListRow.select())
     numbers = Numbers()
@@ -146,18 +199,13 @@ def run_water(billing_date: dt.date, settings, *, only_points=None) -> BillingRu
                      .order_by(ConsumptionPoint.id))
             if only_points is not None:
                 query = query.where(ConsumptionPoint.id.in_(only_points))
-            keys = {f"water:{p.id}:{period.period_start.isoformat()}": p for p in query}
-            done = {k for (k,) in Invoice.select(Invoice.billing_key)
-                    .where(Invoice.billing_key.in_(list(keys))).tuples()}
-            points = [p for k, p in keys.items() if k not in done]  # a resumed run skips these
-            for i in range(0, len(points), BATCH):
-                batch = points[i:i + BATCH]
-                histories = water_histories(batch, period.period_start)
-                for point in batch:
-                    invoice = bill_water_point(point, histories[point.id], period, tariffs,
-                                               numbers=numbers, run=run, settings=settings)
-                    if invoice is not None:
-                        made, amount = made + 1, amount + invoice.total
+            points = list(query)
+            for i in range(0, len(points), batch_size):
+                chunk = points[i:i + batch_size]
+                loaded = load_water_batch(chunk, period.period_start)
+                drafts = [water_draft(p, *loaded[p.id], period, tariffs) for p in chunk]
+                for invoice in save_batch(drafts, numbers=numbers, run=run, settings=settings):
+                    made, amount = made + 1, amount + invoice.total
     except Exception as error:
         BillingRun.update(status="failed", error=str(error)[:2000], finished_at=utcnow(),
                           invoices=made, total=amount).where(BillingRun.id == run.id).execute()
@@ -175,27 +223,26 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     tariffs = Tariffs(PriceListRow.select())
     numbers = Numbers()
     minimum = Decimal(settings["MINIMUM_INVOICE"])
-    unbilled = (Emptying.select(Emptying, WasteContract, Property)
+    unbilled = (Emptying.select(Emptying.id, Emptying.emptied_on, Emptying.bin_count,
+                                WasteContract.waste_type, WasteContract.bin_size, Property.customer)
                 .join(WasteContract).join(Property)
                 .where(Emptying.invoice.is_null() & (Emptying.emptied_on <= period_end))
-                .order_by(Property.customer, Emptying.emptied_on))
+                .order_by(Property.customer, Emptying.emptied_on).tuples())
     by_customer = defaultdict(list)
-    for e in unbilled:
-        by_customer[e.contract.property.customer_id].append(e)
-    made, amount = 0, Decimal(0)
+    for emptying_id, day, bins, waste_type, bin_size, customer_id in unbilled:
+        by_customer[customer_id].append((emptying_id, day, waste_type, bin_size, bins))
+    drafts = []
     for customer_id, emptyings in by_customer.items():
-        rows = billing.waste_rows([(e.emptied_on, e.contract.waste_type, e.contract.bin_size, e.bin_count)
-                                   for e in emptyings], tariffs)
+        rows = billing.waste_rows([e[1:] for e in emptyings], tariffs)
         if billing.total(rows) < minimum:
             continue  # waits for the next run
-        key = f"waste:{customer_id}:{period_start.isoformat()}"
-        with db.atomic():
-            invoice = _save(customer_id, "waste", key, rows, numbers=numbers, run=run,
-                            invoice_date=billing_date, due_date=billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
-                            period=(period_start, period_end), settings=settings)
-            if invoice is not None:
-                Emptying.update(invoice=invoice).where(Emptying.id.in_([e.id for e in emptyings])).execute()
-                made, amount = made + 1, amount + invoice.total
+        drafts.append(Draft(customer_id, "waste", f"waste:{customer_id}:{period_start.isoformat()}", rows,
+                            billing_date, billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
+                            (period_start, period_end), emptying_ids=[e[0] for e in emptyings]))
+    made, amount = 0, Decimal(0)
+    for i in range(0, len(drafts), BATCH):
+        for invoice in save_batch(drafts[i:i + BATCH], numbers=numbers, run=run, settings=settings):
+            made, amount = made + 1, amount + invoice.total
     BillingRun.update(status="done", finished_at=utcnow(), invoices=made, total=amount).where(
         BillingRun.id == run.id).execute()
     return BillingRun.get_by_id(run.id)

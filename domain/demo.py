@@ -167,6 +167,7 @@ class _Generator:
         self.next_invoice_number = 1_962_000 + self.ids[Invoice].next
         self.next_point_number = 100_000 + self.ids[ConsumptionPoint].next
         self.next_meter_number = 21_000_000 + self.ids[Meter].next * 7
+        self.billing_from = today  # placeholders end here; real runs bill from this day on
 
     def customer(self, first=None, last=None, *, business=False) -> int:
         rng = self.rng
@@ -290,12 +291,14 @@ class _Generator:
                                            status="accepted", created_at=utcnow()))
 
     def invoices(self, customer_id, has_water: bool) -> None:
+        """Invoices of the previous billing system (totals only), up to where Kotipiha's
+        own billing runs take over."""
         rng = self.rng
         for start in _quarter_starts(self.today, 6):
             end = dt.date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1) - dt.timedelta(days=1)
             for kind, delay in (("waste", 20), ("water", 10))[: 2 if has_water else 1]:
                 issued = end + dt.timedelta(days=delay)
-                if issued >= self.today:
+                if issued >= self.billing_from:
                     continue
                 number = self.next_invoice_number
                 self.next_invoice_number += 1
@@ -313,11 +316,14 @@ class _Generator:
             rows.clear()
 
 
-def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None) -> dict[str, int]:
+def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
+         with_billing: bool = True) -> dict[str, int]:
     """Generate and store the demo data; returns row counts."""
     today = today or clock_today()
     rng = random.Random(seed)
     gen = _Generator(rng, today)
+    if with_billing:
+        gen.billing_from = today - dt.timedelta(days=BILLED_DAYS)
     with db.atomic():
         if not PriceListRow.select().exists():
             PriceListRow.insert_many(price_rows()).execute()
@@ -339,6 +345,8 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None) 
         _demo_users(special)
         _demo_orders(special, today)
         _fix_sequences()
+    if with_billing:
+        _run_billing(today)
     return {"customers": Customer.select().count(), "properties": Property.select().count(),
             "waste contracts": WasteContract.select().count(), "meters": Meter.select().count(),
             "readings": Reading.select().count(), "invoices": Invoice.select().count()}
@@ -362,6 +370,25 @@ def _special_customers(gen: _Generator) -> list[tuple[int, list[int]]]:
     for cid in (maija, pekka, anna):
         gen.invoices(cid, has_water=True)
     return [(maija, maija_props), (pekka, pekka_props), (anna, anna_props)]
+
+
+BILLED_DAYS = 200  # demo data runs Kotipiha's own billing for this many days back
+
+
+def _run_billing(today: dt.date) -> None:
+    """The water runs of the last months and the latest waste quarter, as the scheduler
+    would have run them."""
+    from flask import current_app
+    from domain import billing_runs
+    start = today - dt.timedelta(days=BILLED_DAYS)
+    days = [d for (d,) in BillingCalendar.select(BillingCalendar.billing_date).distinct()
+            .where((BillingCalendar.billing_date > start) & (BillingCalendar.billing_date <= today))
+            .order_by(BillingCalendar.billing_date).tuples()]
+    for day in days:
+        billing_runs.run_water(day, current_app.config)
+    quarter_end = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+    quarter_start = (quarter_end - dt.timedelta(days=85)).replace(day=1)
+    billing_runs.run_waste(quarter_start, quarter_end, quarter_end + dt.timedelta(days=20), current_app.config)
 
 
 def _demo_orders(special, today: dt.date) -> None:

@@ -141,37 +141,52 @@ def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[Point]]]:
     readings = (Reading.select().where(Reading.meter.in_([m.id for m in meters]) &
                                        (Reading.status != "rejected"))
                 .order_by(Reading.read_on))
+    return positions_from(meters, readings)
+
+
+def positions_from(meters, readings) -> list[tuple[Meter, list[Point]]]:
+    """The same from meters and readings already loaded (in bulk, for billing)."""
     by_meter = defaultdict(list)
-    for reading in readings:
-        by_meter[reading.meter_id].append(Point(reading.read_on, reading.value))
-    return [(m, [Point(m.installed_on, m.start_reading), *by_meter[m.id]]) for m in meters]
+    for reading in sorted(readings, key=lambda r: r.read_on):
+        if reading.status != "rejected":
+            by_meter[reading.meter_id].append(Point(reading.read_on, reading.value))
+    return [(m, [Point(m.installed_on, m.start_reading), *by_meter[m.id]])
+            for m in sorted(meters, key=lambda m: m.installed_on)]
+
+
+def spans_from(meter_positions) -> list[tuple[dt.date, dt.date, int]]:
+    spans = []
+    for _meter, points in meter_positions:
+        for a, b in zip(points, points[1:]):
+            if b.day > a.day:
+                spans.append((a.day, b.day, b.value - a.value))
+    return sorted(spans)
+
+
+def estimate_from(persons: int, meter_positions) -> int:
+    """The annual estimate from the two latest readings, else persons × 35 m³."""
+    latest = [p for _, ps in meter_positions for p in ps[1:]][-2:]
+    if len(latest) == 2 and latest[1].day > latest[0].day:
+        first, last = latest
+        used = sum(q for s, e, q in spans_from(meter_positions) if s >= first.day and e <= last.day)
+        return max(1, round(Fraction(used) * 365 / (last.day - first.day).days))
+    return persons * M3_PER_PERSON
 
 
 def annual_estimate(point: ConsumptionPoint, *, stored: bool = True) -> int:
     """m³ a year from the two latest readings; with fewer, persons × 35 m³."""
     if stored and point.annual_estimate_m3:
         return point.annual_estimate_m3
-    latest = [p for _, ps in positions(point) for p in ps[1:]][-2:]
-    if len(latest) == 2 and latest[1].day > latest[0].day:
-        first, last = latest
-        # The two latest readings may straddle a meter change: then the new meter's
-        # consumption is counted from its start reading.
-        spans = consumption_spans(point)
-        used = sum(q for s, e, q in spans if s >= first.day and e <= last.day)
-        return max(1, round(Fraction(used) * 365 / (last.day - first.day).days))
-    return point.persons * M3_PER_PERSON
+    # The two latest readings may straddle a meter change: then the new meter's
+    # consumption is counted from its start reading.
+    return estimate_from(point.persons, positions(point))
 
 
 # -- consumption ---------------------------------------------------------------------------
 
 def consumption_spans(point: ConsumptionPoint) -> list[tuple[dt.date, dt.date, int]]:
     """(start, end, m³) between consecutive positions of each meter."""
-    spans = []
-    for _meter, points in positions(point):
-        for a, b in zip(points, points[1:]):
-            if b.day > a.day:
-                spans.append((a.day, b.day, b.value - a.value))
-    return sorted(spans)
+    return spans_from(positions(point))
 
 
 def apportion(start: dt.date, end: dt.date, m3: int) -> dict[dt.date, Decimal]:

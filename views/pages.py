@@ -33,6 +33,7 @@ def asset_url(filename: str) -> str:
 
 # The main navigation; an entry shows once its feature's blueprint is registered.
 RESIDENT_NAV = (("properties.index", _l("My properties")), ("water.index", _l("Water")),
+                ("invoices.index", _l("Invoices")),
                 ("compost.index", _l("Composting")), ("support.index", _l("Support")),
                 ("account.index", _l("Account")))
 STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests")),

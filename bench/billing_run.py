@@ -1,0 +1,77 @@
+"""A quarter of water billing over the 50 000-property demo data.
+
+    .venv/bin/python bench/billing_run.py [--properties 50000]
+
+Loads demo data into a throw-away SQLite database, then runs every water billing date of
+one quarter (the three quarterly groups and the monthly large customers) and prints
+invoices per second. The baseline, in the same process: inserting the same invoice and
+row tuples with plain sqlite3 executemany into a fresh copy of the tables.
+Goals: the run under 30 s; the run's time at most 10 times the baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import migrations  # noqa: E402
+from app import create_app  # noqa: E402
+from domain import billing_runs, demo  # noqa: E402
+from domain.clock import today  # noqa: E402
+from models import BillingCalendar, Invoice, InvoiceRow, db  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--properties", type=int, default=50_000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="kotipiha-billing-"))
+    path = folder / "bench.sqlite3"
+    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{path}"})
+    with app.app_context(), db.connection_context():
+        migrations.upgrade(db)
+        t0 = time.perf_counter()
+        demo.load(properties=args.properties, seed=9, with_billing=False)
+        print(f"demo data: {args.properties} properties in {time.perf_counter() - t0:.1f} s")
+        quarter_start = dt.date(today().year, 1, 1)
+        dates = sorted({d for (d,) in BillingCalendar.select(BillingCalendar.billing_date).where(
+            (BillingCalendar.billing_date > quarter_start) &
+            (BillingCalendar.billing_date <= quarter_start + dt.timedelta(days=90))).tuples()})
+        t0 = time.perf_counter()
+        made = sum(billing_runs.run_water(day, app.config).invoices for day in dates)
+        run_time = time.perf_counter() - t0
+        rows = list(InvoiceRow.select(InvoiceRow.invoice, InvoiceRow.position, InvoiceRow.code,
+                                      InvoiceRow.quantity, InvoiceRow.unit, InvoiceRow.unit_price,
+                                      InvoiceRow.vat_rate, InvoiceRow.amount).tuples())
+        invoices = list(Invoice.select(Invoice.id, Invoice.customer, Invoice.number, Invoice.reference,
+                                       Invoice.total).where(Invoice.run.is_null(False)).tuples())
+    baseline = plain_inserts(invoices, rows)
+    print(f"billing dates {', '.join(d.isoformat() for d in dates)}")
+    print(f"run: {made} invoices in {run_time:.1f} s = {made / run_time:.0f} invoices/s")
+    print(f"plain executemany of the same {len(invoices)} invoices and {len(rows)} rows: {baseline:.2f} s")
+    print(f"ratio: {run_time / baseline:.1f}")
+    print(f"goals: under 30 s -> {'met' if run_time < 30 else 'NOT met'}; "
+          f"ratio under 10 -> {'met' if run_time / baseline < 10 else 'NOT met'}")
+
+
+def plain_inserts(invoices, rows) -> float:
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, customer_id INT, number TEXT, reference TEXT, total TEXT)")
+    connection.execute("CREATE TABLE invoice_row (invoice_id INT, position INT, code TEXT, quantity TEXT, unit TEXT, unit_price TEXT, vat_rate TEXT, amount TEXT)")
+    invoices = [tuple(str(v) for v in row) for row in invoices]
+    rows = [tuple(str(v) for v in row) for row in rows]
+    t0 = time.perf_counter()
+    with connection:
+        connection.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?, ?)", invoices)
+        connection.executemany("INSERT INTO invoice_row VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The resident's invoices: list and a detail page that explains every row."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app
+from flask_login import current_user
+
+from domain.barcode import virtual_barcode
+from domain.reference import group
+from models import Invoice, InvoiceRow, Meter, Reading
+from views.helpers import get_owned_or_404, render, resident_required
+
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+
+# The sections of an invoice, in the order of Kerava's explained balancing invoice.
+SECTIONS = (
+    ("fees", ("water_basic_fee", "wastewater_basic_fee")),
+    ("balancing", ("water_actual", "wastewater_actual", "water_estimate_deduction",
+                   "wastewater_estimate_deduction")),
+    ("estimates", ("water_estimate", "wastewater_estimate")),
+    ("waste", ("waste_treatment", "bin_emptying")),
+    ("credits", ("credit",)),
+)
+
+
+@bp.route("/")
+@resident_required
+def index():
+    invoices = (Invoice.visible_to(current_user)
+                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(60))
+    return render("invoices/index.html", invoices=list(invoices))
+
+
+@bp.route("/<int:invoice_id>")
+@resident_required
+def detail(invoice_id):
+    invoice = get_owned_or_404(Invoice, invoice_id)
+    rows = list(invoice.rows.order_by(InvoiceRow.position))
+    sections = [(name, [r for r in rows if r.code in codes]) for name, codes in SECTIONS]
+    readings = next((json.loads(r.meta_json) for r in rows if r.meta_json and "latest" in r.meta_json), None)
+    meter = (Meter.select().where(Meter.point == invoice.point_id).order_by(Meter.installed_on.desc()).first()
+             if invoice.point_id else None)
+    iban = current_app.config["UTILITY_IBAN"]
+    return render("invoices/detail.html", invoice=invoice, rows=rows,
+                  sections=[(n, rs) for n, rs in sections if rs], readings=readings, meter=meter,
+                  grouped_reference=group(invoice.reference),
+                  grouped_rf=group(invoice.rf_reference) if invoice.rf_reference else None,
+                  barcode=virtual_barcode(iban, max(invoice.total, 0), invoice.reference, invoice.due_date),
+                  iban=iban, bic=current_app.config["UTILITY_BIC"])
