@@ -28,7 +28,8 @@ billing_cli = AppGroup("billing", help="Invoice runs.")
 @click.option("--date", "billing_date", type=click.DateTime(["%Y-%m-%d"]),
               help="Bill the water groups whose calendar bills on this date.")
 @click.option("--period", help="YYYY-Qn: bill the waste emptyings of that quarter.")
-def billing_run(billing_date, period):
+@click.option("--batch-size", default=500, show_default=True, help="Points written per transaction.")
+def billing_run(billing_date, period, batch_size):
     """Run the billing. Safe to repeat: nothing is billed twice."""
     from domain import billing_runs
     from domain.clock import today
@@ -38,7 +39,7 @@ def billing_run(billing_date, period):
     with db.connection_context():
         runs = []
         if billing_date:
-            runs.append(billing_runs.run_water(day, current_app.config))
+            runs.append(billing_runs.run_water(day, current_app.config, batch_size=batch_size))
         if period:
             start, end = billing_runs.quarter(period)
             runs.append(billing_runs.run_waste(start, end, day, current_app.config))
