@@ -70,6 +70,7 @@ demo-data: db
 bench: setup
 	$(BIN)/python bench/schedule_year.py
 	$(BIN)/python bench/calendar_throughput.py
+	$(BIN)/python bench/billing_run.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -30,9 +30,19 @@ def send_outbox() -> None:
         log.info("outbox: sent %d, failed %d", sent, failed)
 
 
+def run_billing() -> None:
+    """Today's billing runs; repeating them bills nothing twice (unique billing keys)."""
+    from flask import current_app
+    from domain import billing_runs
+    from domain.clock import today
+    for run in billing_runs.run_due(today(), current_app.config):
+        log.info("billing: %s run %d made %d invoices", run.kind, run.id, run.invoices)
+
+
 JOBS = {
     # id: (function, trigger, trigger arguments)
     "outbox": (send_outbox, "interval", {"minutes": 1}),
+    "billing": (run_billing, "cron", {"hour": 6, "minute": 0}),
 }
 
 
@@ -44,9 +54,9 @@ def run_job(app, function) -> None:
 
 def configure(scheduler, app):
     for job_id, (function, trigger, arguments) in JOBS.items():
+        first = {"next_run_time": now()} if trigger == "interval" else {}
         scheduler.add_job(run_job, trigger, args=(app, function), id=job_id, replace_existing=True,
-                          coalesce=True, max_instances=1, misfire_grace_time=3600,
-                          next_run_time=now(), **arguments)
+                          coalesce=True, max_instances=1, misfire_grace_time=3600, **first, **arguments)
     return scheduler
 
 
