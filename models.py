@@ -40,6 +40,15 @@ class BaseModel(Model):
         """The rows `user` may see. Models a resident can open override this."""
         return cls.select().where(cls.id.is_null())
 
+    @classmethod
+    def of_customer_of(cls, user):
+        """For models with a `customer`: staff see all, a resident their customer's rows."""
+        if user.is_staff:
+            return cls.select()
+        if user.customer_id is None:
+            return cls.select().where(cls.id.is_null())
+        return cls.select().where(cls.customer == user.customer_id)
+
 
 def money_field(**kwargs) -> DecimalField:
     return DecimalField(max_digits=12, decimal_places=2, auto_round=True, **kwargs)
@@ -150,11 +159,7 @@ class Property(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
-        if user.is_staff:
-            return cls.select()
-        if user.customer_id is None:
-            return cls.select().where(cls.id.is_null())
-        return cls.select().where(cls.customer == user.customer_id)
+        return cls.of_customer_of(user)
 
     @classmethod
     def search(cls, text: str):
@@ -407,11 +412,7 @@ class SupportThread(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
-        if user.is_staff:
-            return cls.select()
-        if user.customer_id is None:
-            return cls.select().where(cls.id.is_null())
-        return cls.select().where(cls.customer == user.customer_id)
+        return cls.of_customer_of(user)
 
 
 class SupportMessage(BaseModel):
@@ -460,11 +461,7 @@ class Invoice(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
-        if user.is_staff:
-            return cls.select()
-        if user.customer_id is None:
-            return cls.select().where(cls.id.is_null())
-        return cls.select().where(cls.customer == user.customer_id)
+        return cls.of_customer_of(user)
 
 
 class InvoiceRow(BaseModel):

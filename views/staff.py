@@ -27,6 +27,11 @@ class StaffReplyForm(Form):
     internal = BooleanField(_l("Internal note (the resident does not see it)"))
 
 
+def municipalities() -> list[str]:
+    return [m for (m,) in Property.select(Property.municipality).distinct()
+            .order_by(Property.municipality).tuples()]
+
+
 def _get(model, pk):
     row = model.get_or_none(model.id == pk)
     if row is None:
@@ -63,10 +68,8 @@ def requests():
         query = query.where(WasteOrder.status == status)
     if municipality:
         query = query.where(Property.municipality == municipality)
-    municipalities = [m for (m,) in Property.select(Property.municipality).distinct()
-                      .order_by(Property.municipality).tuples()]
     return render("staff/requests.html", orders=list(query.limit(PAGE)), kind=kind, shown_status=status,
-                  municipality=municipality, municipalities=municipalities, kinds=WasteOrder.KINDS)
+                  municipality=municipality, municipalities=municipalities(), kinds=WasteOrder.KINDS)
 
 
 @bp.route("/requests/<int:order_id>", methods=["GET", "POST"])
@@ -228,10 +231,8 @@ def _register_query():
 @staff_required
 def compost_register():
     query, municipality, validity = _register_query()
-    municipalities = [m for (m,) in Property.select(Property.municipality).distinct()
-                      .order_by(Property.municipality).tuples()]
     return render("staff/compost.html", notices=list(query.limit(PAGE)), municipality=municipality,
-                  validity=validity, municipalities=municipalities)
+                  validity=validity, municipalities=municipalities())
 
 
 @bp.route("/compost.csv")
