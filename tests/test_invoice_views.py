@@ -51,3 +51,23 @@ def test_another_residents_invoice_is_not_found(client, balanced):
     login(client, other.username)
     assert client.get(f"/invoices/{invoice.id}").status_code == 404
     assert invoice.number not in client.get("/invoices/").get_data(as_text=True)
+
+
+def test_the_pdf_has_the_rows_the_barcode_and_a_payment_qr(client, balanced):
+    user, invoice = balanced
+    login(client, user.username)
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    [barcode] = re.findall(r">(\d{54})<", page)
+    response = client.get(f"/invoices/{invoice.id}.pdf")
+    assert response.mimetype == "application/pdf"
+    body = response.data
+    assert body.startswith(b"%PDF") and barcode.encode() in body
+    assert f"invoice-{invoice.number}.pdf" in response.headers["Content-Disposition"]
+    from domain.invoice_pdf import epc_qr_payload
+    payload = epc_qr_payload(bic="OKOYFIHH", name="X", iban="FI49 5000 9420 0287 30",
+                             amount=invoice.total, rf_reference=invoice.rf_reference)
+    assert payload.split("\n")[:4] == ["BCD", "002", "1", "SCT"] and invoice.rf_reference in payload
+    other = factories.resident()
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    login(client, other.username)
+    assert client.get(f"/invoices/{invoice.id}.pdf").status_code == 404

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
+from domain import invoice_pdf
 from domain.barcode import virtual_barcode
 from domain.reference import group
 from models import Invoice, InvoiceRow, Meter, Reading
 from views.helpers import get_owned_or_404, render, resident_required
+from views.labels import label
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -42,9 +45,24 @@ def detail(invoice_id):
     meter = (Meter.select().where(Meter.point == invoice.point_id).order_by(Meter.installed_on.desc()).first()
              if invoice.point_id else None)
     iban = current_app.config["UTILITY_IBAN"]
-    return render("invoices/detail.html", invoice=invoice, rows=rows,
+    return render("invoices/detail.html", pdf_url=url_for("invoices.pdf", invoice_id=invoice.id), invoice=invoice, rows=rows,
                   sections=[(n, rs) for n, rs in sections if rs], readings=readings, meter=meter,
                   grouped_reference=group(invoice.reference),
                   grouped_rf=group(invoice.rf_reference) if invoice.rf_reference else None,
                   barcode=virtual_barcode(iban, max(invoice.total, 0), invoice.reference, invoice.due_date),
                   iban=iban, bic=current_app.config["UTILITY_BIC"])
+
+
+@bp.route("/<int:invoice_id>.pdf")
+@resident_required
+def pdf(invoice_id):
+    invoice = get_owned_or_404(Invoice, invoice_id)
+    cfg = current_app.config
+    rows = list(invoice.rows.order_by(InvoiceRow.position))
+    body = invoice_pdf.render(
+        invoice, rows, lang=str(get_locale()), labels=label,
+        utility={"name": cfg["UTILITY_NAME"], "iban": cfg["UTILITY_IBAN"], "bic": cfg["UTILITY_BIC"]},
+        barcode=virtual_barcode(cfg["UTILITY_IBAN"], max(invoice.total, 0), invoice.reference, invoice.due_date))
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    return response
