@@ -43,6 +43,8 @@ DEFAULTS: dict[str, object] = {
     # Billing
     "CREDIT_REFUND_THRESHOLD": 200,  # € from which a credit is refunded, not carried over
     "MINIMUM_INVOICE": 10,  # € below which waste emptyings wait for the next run
+    "REMINDER_FEE_PRIVATE": 5,  # € per payment reminder
+    "REMINDER_FEE_BUSINESS": 10,
     "UTILITY_IBAN": "FI4950009420028730",
     "UTILITY_BIC": "OKOYFIHH",
 }

@@ -458,6 +458,7 @@ class Invoice(BaseModel):
     rf_reference = CharField(null=True)
     balanced_reading = ForeignKeyField(Reading, null=True, backref="+", on_delete="SET NULL")
     run = ForeignKeyField(BillingRun, null=True, backref="invoice_set", on_delete="SET NULL")
+    paid_amount = money_field(default=0)
 
     @classmethod
     def visible_to(cls, user):
@@ -478,6 +479,38 @@ class InvoiceRow(BaseModel):
     vat_rate = DecimalField(max_digits=5, decimal_places=2)
     amount = money_field()
     meta_json = TextField(null=True)
+
+
+class Payment(BaseModel):
+    """A payment seen on the utility's bank account, matched to an invoice by reference."""
+
+    paid_on = DateField()
+    amount = money_field()
+    reference = CharField()
+    payer = CharField(null=True)
+    source = CharField()  # csv | camt054
+    source_id = CharField()  # the bank's archive id: importing a file twice adds nothing
+    invoice = ForeignKeyField(Invoice, null=True, backref="payments", on_delete="SET NULL")
+    status = CharField(default="unmatched", index=True)  # matched | unmatched
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("source", "source_id"), True),)
+
+
+class Reminder(BaseModel):
+    """A payment reminder (maksumuistutus): at most two per invoice."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    number = IntegerField()  # 1 | 2
+    sent_on = DateField()
+    fee = money_field()
+    open_amount = money_field()
+    cutoff_date = DateField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invoice", "number"), True),)
 
 
 class Credit(BaseModel):
@@ -571,5 +604,5 @@ class PasswordReset(BaseModel):
 
 ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
               ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
-              SupportMessage, BillingRun, Invoice, InvoiceRow, Credit, Outbox, AuditLog, LoginAttempt,
-              PasswordReset)
+              SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
+              AuditLog, LoginAttempt, PasswordReset)

@@ -39,10 +39,19 @@ def run_billing() -> None:
         log.info("billing: %s run %d made %d invoices", run.kind, run.id, run.invoices)
 
 
+def run_dunning() -> None:
+    from flask import current_app
+    from domain import dunning
+    from domain.clock import today
+    sent = dunning.run(today(), current_app.config)
+    log.info("dunning: %d first and %d second reminders", sent["first"], sent["second"])
+
+
 JOBS = {
     # id: (function, trigger, trigger arguments)
     "outbox": (send_outbox, "interval", {"minutes": 1}),
     "billing": (run_billing, "cron", {"hour": 6, "minute": 0}),
+    "dunning": (run_dunning, "cron", {"hour": 7, "minute": 0}),
 }
 
 

@@ -32,6 +32,7 @@ SUBJECTS = {
     "reading_rejected": _l("Your meter reading was not accepted"),
     "support_received": _l("We received your message"),
     "support_answer": _l("Customer service answered your message"),
+    "payment_reminder": _l("Payment reminder"),
 }
 
 

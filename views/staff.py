@@ -10,7 +10,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from domain import compost, decisions, support
 from domain.clock import today
-from models import (AuditLog, CompostNotice, ConsumptionPoint, Customer, Invoice, Meter, Outbox, Property,
+from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Customer, Invoice, Meter,
+                    Outbox, Payment, Property, Reminder,
                     Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder)
 from views.helpers import Form, client_ip, redirect_after_post, render, staff_required
 
@@ -242,3 +243,36 @@ def compost_csv():
     response = current_app.response_class(compost.register_csv(query), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="composting-register-{today()}.csv"'
     return response
+
+
+# -- billing: runs, payments, reminders, collection -------------------------------------
+
+@bp.route("/billing", methods=["GET", "POST"])
+@staff_required
+def billing():
+    from domain import dunning, payments
+    if request.method == "POST":
+        upload = request.files.get("payments")
+        if upload is None or not upload.filename:
+            flash(_("Choose a payment file."), "error")
+        else:
+            data = upload.read()
+            try:
+                if data.lstrip().startswith(b"<"):
+                    found, source = payments.read_camt054(data), "camt054"
+                else:
+                    found, source = payments.read_csv(data.decode("utf-8-sig")), "csv"
+                counts = payments.import_payments(found, source)
+            except (payments.PaymentFileError, UnicodeDecodeError, KeyError) as error:
+                flash(_("The file could not be read: %(error)s", error=str(error)), "error")
+            else:
+                AuditLog.record(current_user, "payments_import", None, after=counts, ip=client_ip())
+                flash(_("Payments: %(matched)d matched, %(unmatched)d unmatched, %(already)d already "
+                        "imported.", **counts), "success")
+        return redirect_after_post(url_for("staff.billing"))
+    runs = BillingRun.select().order_by(BillingRun.started_at.desc()).limit(20)
+    unmatched = Payment.select().where(Payment.status == "unmatched").order_by(Payment.paid_on).limit(PAGE)
+    reminders = (Reminder.select(Reminder, Invoice).join(Invoice)
+                 .order_by(Reminder.sent_on.desc(), Reminder.id.desc()).limit(50))
+    return render("staff/billing.html", runs=list(runs), unmatched=list(unmatched),
+                  reminders=list(reminders), collection=list(dunning.collection_list(today()).limit(PAGE)))

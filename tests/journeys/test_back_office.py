@@ -102,7 +102,8 @@ def test_support_message_answered_by_staff_reaches_the_resident(page, browser, l
     staff.fill("#body", "Auto käy huomenna uudelleen.")
     staff.get_by_role("button", name="Lähetä").click()
     expect(staff.locator(".notice")).to_contain_text("Vastaus on lähetetty.")
-    for path in ("/staff/readings", "/staff/customers?q=Virtanen", "/staff/audit", "/staff/compost"):
+    for path in ("/staff/readings", "/staff/customers?q=Virtanen", "/staff/audit", "/staff/compost",
+                 "/staff/billing"):
         staff.goto(path)
         assert_accessible(staff)
     context.close()
@@ -147,7 +148,7 @@ def test_new_pages_in_swedish_are_accessible(page, browser, live_server):
         assert_accessible(page)
     context, staff = staff_page(browser, live_server, "sv")
     for path in ("/staff/", "/staff/requests", "/staff/support", "/staff/readings",
-                 "/staff/customers?q=Virtanen", "/staff/audit", "/staff/compost"):
+                 "/staff/customers?q=Virtanen", "/staff/audit", "/staff/compost", "/staff/billing"):
         staff.goto(path)
         assert staff.locator("html").get_attribute("lang") == "sv"
         assert_accessible(staff)
