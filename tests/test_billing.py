@@ -2,7 +2,6 @@
 import datetime as dt
 import json
 from decimal import Decimal
-from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from domain import billing, billing_runs, demo
 from domain.billing import EstimateSpan, PointHistory, Position, Tariffs
 from models import (BillingCalendar, ConsumptionPoint, Credit, Emptying, Invoice, InvoiceRow, Meter,
-                    PriceListRow, Property, Reading)
+                    PriceListRow, Reading)
 from tests import factories
 
 SETTINGS = {"CREDIT_REFUND_THRESHOLD": 200, "MINIMUM_INVOICE": 10}

@@ -3,7 +3,7 @@ import pytest
 
 from models import Property
 from tests import factories
-from tests.conftest import csrf_token, login, make_app, post_form
+from tests.conftest import csrf_token, login, make_app
 
 
 def test_security_headers_on_every_page(client):

@@ -1,6 +1,5 @@
 """The back office: closed to everybody else, and each decision does what it says."""
 import datetime as dt
-import re
 
 import pytest
 from flask import url_for
@@ -66,7 +65,7 @@ def test_approving_an_interval_request_changes_the_calendar_and_emails_the_resid
     assert mail.language == "sv" and "kundtjänsten har godkänt din begäran" in mail.body_text
     entry = AuditLog.get(AuditLog.action == "order_approve")
     assert entry.actor_id == staff.id and '"pending"' in entry.before_json and '"approved"' in entry.after_json
-    again = post_form(client, f"/staff/requests/{order.id}", {"decision": "reject"})
+    post_form(client, f"/staff/requests/{order.id}", {"decision": "reject"})
     assert WasteOrder.get_by_id(order.id).status == "approved"  # decided once
 
 

@@ -7,7 +7,7 @@ from icalendar import Calendar
 
 from domain import demo
 from domain.clock import HELSINKI, set_clock
-from models import PriceListRow, Property, WasteContract, WasteOrder
+from models import PriceListRow, Property, WasteOrder
 from tests import factories
 from tests.conftest import csrf_token, login, post_form
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from domain import water
-from models import AuditLog, ConsumptionPoint, Meter, Property, Reading
+from models import AuditLog, ConsumptionPoint, Meter, Reading
 from tests import factories
 
 TODAY = dt.date(2026, 11, 23)

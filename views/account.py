@@ -1,7 +1,7 @@
 """The resident's own account: contact details, language and password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from wtforms import PasswordField, SelectField, StringField

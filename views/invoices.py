@@ -10,7 +10,7 @@ from flask_login import current_user
 from domain import invoice_pdf
 from domain.barcode import virtual_barcode
 from domain.reference import group
-from models import Invoice, InvoiceRow, Meter, Reading
+from models import Invoice, InvoiceRow, Meter
 from views.helpers import get_owned_or_404, render, resident_required
 from views.labels import label
 

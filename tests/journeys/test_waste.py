@@ -4,7 +4,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from domain import demo
 from models import Property, User, WasteOrder
 from tests.journeys.conftest import LOCALES, PHONE, assert_accessible
 from tests.journeys.test_foundation import log_in

@@ -1,0 +1,20 @@
+"""The data of Kotipiha: peewee models that own their queries, one module per area.
+
+The schema itself is created and changed only by the numbered migrations in
+`migrations/`; `tests/test_schema.py` checks that these models match it.
+"""
+from models.base import LANGUAGES, BaseModel, db, money_field, unit_price_field
+from models.accounts import AuditLog, Customer, LoginAttempt, Outbox, PasswordReset, User
+from models.properties import PriceListRow, Property
+from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
+from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
+from models.support import SupportMessage, SupportThread
+from models.billing import BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
+
+ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
+              ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
+              SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
+              AuditLog, LoginAttempt, PasswordReset)
+
+__all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
+           *(model.__name__ for model in ALL_MODELS)]

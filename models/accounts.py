@@ -1,0 +1,166 @@
+"""Customers, logins and what is kept about them: audit log, login attempts, resets, mail."""
+from __future__ import annotations
+
+import json
+
+from flask_login import UserMixin
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
+
+from domain.clock import utcnow
+from models.base import BaseModel
+
+
+class Customer(BaseModel):
+    """A customer of the utility (asiakas), private person or business."""
+
+    number = CharField(unique=True)  # 62-0000000-00
+    kind = CharField(default="private")  # private | business
+    name = CharField()
+    business_id = CharField(null=True)  # Y-tunnus
+    language = CharField(default="fi")
+    email = CharField(null=True)
+    phone = CharField(null=True)
+    billing_name = CharField()
+    billing_street = CharField()
+    billing_postal_code = CharField()
+    billing_post_office = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+    def latest_invoice(self):
+        from models.billing import Invoice
+        return (Invoice.select().where(Invoice.customer == self)
+                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).first())
+
+
+class User(UserMixin, BaseModel):
+    """A login. Residents are linked to a customer; staff and admins are not."""
+
+    customer = ForeignKeyField(Customer, null=True, backref="users", on_delete="SET NULL")
+    username = CharField(unique=True)  # stored case-folded
+    email = CharField(unique=True)  # stored case-folded
+    first_name = CharField()
+    last_name = CharField()
+    phone = CharField(default="")
+    password_hash = CharField()
+    role = CharField(default="resident")  # resident | staff | admin
+    language = CharField(default="fi")
+    session_version = IntegerField(default=0)
+    active = BooleanField(default=True)
+    terms_accepted_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    last_login_at = DateTimeField(null=True)
+
+    ROLES = ("resident", "staff", "admin")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def get_id(self) -> str:
+        # The version makes every older session cookie invalid after a password change.
+        return f"{self.id}.{self.session_version}"
+
+    @classmethod
+    def from_session_id(cls, session_id: str):
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        return cls.get_or_none((cls.id == int(user_id)) & (cls.session_version == int(version)))
+
+    @classmethod
+    def by_login(cls, login: str):
+        """The user whose username or email is `login` (case-insensitive)."""
+        key = login.strip().casefold()
+        return cls.get_or_none((cls.username == key) | (cls.email == key))
+
+    @classmethod
+    def exists_for_customer(cls, customer) -> bool:
+        return cls.select().where(cls.customer == customer).exists()
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.id == user.id)
+
+
+class AuditLog(BaseModel):
+    """Who did what and when, with the state before and after."""
+
+    created_at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="SET NULL")
+    action = CharField()
+    object_type = CharField()
+    object_id = CharField(null=True)
+    before_json = TextField(null=True)
+    after_json = TextField(null=True)
+    ip = CharField(null=True)
+
+    @classmethod
+    def record(cls, actor, action, obj=None, *, before=None, after=None, ip=None):
+        return cls.create(
+            actor=actor, action=action,
+            object_type=type(obj).__name__ if obj is not None else "",
+            object_id=str(obj.id) if obj is not None else None,
+            before_json=json.dumps(before, default=str, ensure_ascii=False) if before else None,
+            after_json=json.dumps(after, default=str, ensure_ascii=False) if after else None,
+            ip=ip)
+
+
+class LoginAttempt(BaseModel):
+    """Every login attempt, kept for throttling."""
+
+    created_at = DateTimeField(default=utcnow, index=True)
+    login = CharField(index=True)
+    ip = CharField(index=True)
+    success = BooleanField(default=False)
+
+    @classmethod
+    def failures_since(cls, since, *, login=None, ip=None):
+        query = cls.select(fn.COUNT(cls.id)).where((cls.created_at >= since) & (cls.success == False))  # noqa: E712
+        if login is not None:
+            query = query.where(cls.login == login)
+        if ip is not None:
+            query = query.where(cls.ip == ip)
+        return query.scalar()
+
+
+class PasswordReset(BaseModel):
+    """A single-use password reset link; only the token's hash is stored."""
+
+    user = ForeignKeyField(User, backref="password_resets", on_delete="CASCADE")
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class Outbox(BaseModel):
+    """An email waiting to be sent, written in the same transaction as its cause."""
+
+    recipient = CharField()
+    subject = CharField()
+    body_text = TextField()
+    body_html = TextField()
+    message_id = CharField(unique=True)
+    kind = CharField()
+    language = CharField(default="fi")
+    status = CharField(default="pending")  # pending | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    MAX_ATTEMPTS = 8
+
+    @classmethod
+    def due(cls, moment):
+        return (cls.select().where((cls.status == "pending") & (cls.next_attempt_at <= moment))
+                .order_by(cls.id))

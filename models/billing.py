@@ -1,0 +1,112 @@
+"""Billing: runs, invoices and rows, payments, reminders, credits."""
+from __future__ import annotations
+
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from domain.clock import utcnow
+from models.accounts import Customer
+from models.base import BaseModel, money_field, unit_price_field
+from models.water import ConsumptionPoint, Reading
+
+
+class BillingRun(BaseModel):
+    """One run of the billing: what it made and how it ended."""
+
+    kind = CharField()  # water | waste
+    billing_date = DateField()
+    started_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+    status = CharField(default="running")  # running | done | failed
+    invoices = IntegerField(default=0)
+    total = DecimalField(max_digits=14, decimal_places=2, default=0)
+    error = TextField(null=True)
+
+
+class Invoice(BaseModel):
+    """An invoice with its Finnish reference number and rows.
+
+    `billing_key` (kind, point or customer, period) is unique: a billing run that is
+    killed and started again can never bill the same thing twice."""
+
+    customer = ForeignKeyField(Customer, backref="invoices", on_delete="RESTRICT")
+    number = CharField(unique=True)
+    reference = CharField(unique=True)
+    kind = CharField()  # waste | water
+    invoice_date = DateField()
+    due_date = DateField()
+    period_start = DateField(null=True)
+    period_end = DateField(null=True)
+    total = money_field()
+    status = CharField(default="open")  # open | paid | cancelled | credit
+    point = ForeignKeyField(ConsumptionPoint, null=True, backref="invoices", on_delete="SET NULL")
+    billing_key = CharField(null=True, unique=True)
+    rf_reference = CharField(null=True)
+    balanced_reading = ForeignKeyField(Reading, null=True, backref="+", on_delete="SET NULL")
+    run = ForeignKeyField(BillingRun, null=True, backref="invoice_set", on_delete="SET NULL")
+    paid_amount = money_field(default=0)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.of_customer_of(user)
+
+
+class InvoiceRow(BaseModel):
+    """One row of an invoice: quantity × unit price (VAT included) = amount, to the cent."""
+
+    invoice = ForeignKeyField(Invoice, backref="rows", on_delete="CASCADE")
+    position = IntegerField()
+    code = CharField()  # what the row is; the invoice page explains each code
+    period_start = DateField(null=True)
+    period_end = DateField(null=True)
+    quantity = DecimalField(max_digits=14, decimal_places=3, auto_round=True)
+    unit = CharField()  # m3 | month | emptying | pcs
+    unit_price = unit_price_field()
+    vat_rate = DecimalField(max_digits=5, decimal_places=2)
+    amount = money_field()
+    meta_json = TextField(null=True)
+
+
+class Payment(BaseModel):
+    """A payment seen on the utility's bank account, matched to an invoice by reference."""
+
+    paid_on = DateField()
+    amount = money_field()
+    reference = CharField()
+    payer = CharField(null=True)
+    source = CharField()  # csv | camt054
+    source_id = CharField()  # the bank's archive id: importing a file twice adds nothing
+    invoice = ForeignKeyField(Invoice, null=True, backref="payments", on_delete="SET NULL")
+    status = CharField(default="unmatched", index=True)  # matched | unmatched
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("source", "source_id"), True),)
+
+
+class Reminder(BaseModel):
+    """A payment reminder (maksumuistutus): at most two per invoice."""
+
+    invoice = ForeignKeyField(Invoice, backref="reminders", on_delete="CASCADE")
+    number = IntegerField()  # 1 | 2
+    sent_on = DateField()
+    fee = money_field()
+    open_amount = money_field()
+    cutoff_date = DateField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("invoice", "number"), True),)
+
+
+class Credit(BaseModel):
+    """Money owed to a customer: carried to the next invoice, or refunded above a threshold."""
+
+    customer = ForeignKeyField(Customer, backref="credits", on_delete="CASCADE")
+    source_invoice = ForeignKeyField(Invoice, unique=True, backref="+", on_delete="CASCADE")
+    amount = money_field()
+    used_invoice = ForeignKeyField(Invoice, null=True, backref="+", on_delete="SET NULL")
+    refund_due = BooleanField(default=False)
+    refund_iban = CharField(null=True)
+    refunded_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)

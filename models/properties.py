@@ -1,0 +1,64 @@
+"""Properties and the price list."""
+from __future__ import annotations
+
+from peewee import CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField
+
+from domain.clock import utcnow
+from models.accounts import Customer
+from models.base import BaseModel, unit_price_field
+
+
+class Property(BaseModel):
+    """A property (kohde) served by the utility."""
+
+    customer = ForeignKeyField(Customer, backref="properties", on_delete="RESTRICT")
+    street = CharField()
+    postal_code = CharField()
+    post_office = CharField()
+    municipality = CharField()
+    collection_area = CharField()
+    building_type = CharField()  # see BUILDING_TYPES
+    occupancy = CharField(default="permanent")  # permanent | holiday
+    created_at = DateTimeField(default=utcnow)
+    calendar_token = CharField(null=True, unique=True)  # secret of the ICS feed
+
+    BUILDING_TYPES = ("detached", "semi_detached", "terraced", "apartment", "holiday_home")
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postal_code} {self.post_office}"
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.of_customer_of(user)
+
+    @classmethod
+    def search(cls, text: str):
+        """A condition matching the address (street, postal code or post office)."""
+        term = f"%{text.strip().upper()}%"  # addresses are stored in capitals
+        return (cls.street ** term) | (cls.postal_code ** term) | (cls.post_office ** term)
+
+    @classmethod
+    def of_user(cls, user):
+        """The user's own properties with their owner, in address order."""
+        return (cls.visible_to(user).select(cls, Customer).join(Customer)
+                .order_by(cls.street, cls.id))
+
+
+class PriceListRow(BaseModel):
+    """One published unit price, VAT included, valid for a date range."""
+
+    component = CharField()  # waste_treatment | bin_emptying | water | wastewater | basic_fee
+    waste_type = CharField(null=True)
+    bin_size = IntegerField(null=True)
+    meter_size = CharField(null=True)
+    unit = CharField()  # emptying | m3 | month
+    unit_price = unit_price_field()
+    vat_rate = DecimalField(max_digits=5, decimal_places=2)
+    valid_from = DateField()
+    valid_to = DateField(null=True)
+
+    @classmethod
+    def in_force(cls, day):
+        return cls.select().where((cls.valid_from <= day) &
+                                  ((cls.valid_to.is_null()) | (cls.valid_to >= day)))

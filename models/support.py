@@ -1,0 +1,47 @@
+"""Customer support threads."""
+from __future__ import annotations
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+
+from domain.clock import utcnow
+from models.accounts import Customer, User
+from models.base import BaseModel
+from models.properties import Property
+from models.water import ConsumptionPoint
+
+
+class SupportThread(BaseModel):
+    """A conversation between a resident and customer service (asiakastuki)."""
+
+    customer = ForeignKeyField(Customer, null=True, backref="threads", on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, backref="threads", on_delete="SET NULL")
+    property = ForeignKeyField(Property, null=True, backref="+", on_delete="SET NULL")
+    point = ForeignKeyField(ConsumptionPoint, null=True, backref="+", on_delete="SET NULL")
+    category = CharField()  # see CATEGORIES
+    subject = CharField()
+    contact_method = CharField()  # phone | email | none
+    email = CharField(null=True)
+    phone = CharField(null=True)
+    language = CharField(default="fi")
+    status = CharField(default="open")  # open | answered | closed
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    request_key = CharField(unique=True)
+
+    CATEGORIES = ("emptying", "bins_contracts", "invoices", "water", "composting", "other")
+
+    class Meta:
+        indexes = ((("status", "updated_at"), False),)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.of_customer_of(user)
+
+
+class SupportMessage(BaseModel):
+    thread = ForeignKeyField(SupportThread, backref="messages", on_delete="CASCADE")
+    author = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    from_staff = BooleanField(default=False)
+    internal = BooleanField(default=False)  # a staff note the resident never sees
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)

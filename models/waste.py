@@ -1,0 +1,122 @@
+"""Waste collection: contracts, orders and requests, emptyings, composting notices."""
+from __future__ import annotations
+
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DeferredForeignKey,
+                    ForeignKeyField, IntegerField, TextField)
+
+from domain.clock import utcnow
+from models.accounts import User
+from models.base import BaseModel, money_field
+from models.properties import Property
+
+
+class WasteContract(BaseModel):
+    """A continuing waste collection service (jatkuva palvelu) of a property."""
+
+    property = ForeignKeyField(Property, backref="waste_contracts", on_delete="CASCADE")
+    waste_type = CharField()  # mixed | bio
+    bin_size = IntegerField()  # litres
+    bin_count = IntegerField(default=1)
+    interval_weeks = IntegerField()
+    route_weekday = IntegerField()  # 0 = Monday
+    start_date = DateField()
+    end_date = DateField(null=True)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().join(Property).where(
+            Property.id.in_(Property.visible_to(user).select(Property.id)))
+
+    @classmethod
+    def active_on(cls, day):
+        return cls.select().where((cls.start_date <= day) &
+                                  ((cls.end_date.is_null()) | (cls.end_date >= day)))
+
+
+class WasteOrder(BaseModel):
+    """An order or a request of a resident: an extra emptying, a contract change, a new service.
+
+    Customer service decides each one (status pending -> approved | rejected); the schedule
+    engine reads approved changes from their effective date.
+    """
+
+    property = ForeignKeyField(Property, backref="orders", on_delete="CASCADE")
+    contract = ForeignKeyField(WasteContract, null=True, backref="orders", on_delete="CASCADE")
+    kind = CharField()  # see KINDS
+    status = CharField(default="pending")  # pending | approved | rejected | cancelled
+    effective_date = DateField()  # desired date, or the date a change takes effect
+    end_date = DateField(null=True)  # last day of a suspension
+    bin_count = IntegerField(null=True)
+    interval_weeks = IntegerField(null=True)
+    waste_type = CharField(null=True)
+    bin_size = IntegerField(null=True)
+    extra_info = TextField(default="")
+    price = money_field(null=True)  # price per emptying shown when ordering
+    request_key = CharField(unique=True)  # one order per submitted form, however often sent
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    decided_at = DateTimeField(null=True)
+    decided_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    decision_note = TextField(null=True)
+
+    KINDS = ("extra_emptying", "bin_count", "interval", "suspension", "termination",
+             "new_service", "change_bin")
+    CHANGES = ("bin_count", "interval", "change_bin")
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
+
+    @classmethod
+    def in_effect(cls):
+        """Orders the calendar shows: approved ones, and extra emptyings still pending."""
+        return cls.select().where((cls.status == "approved") |
+                                  ((cls.status == "pending") & (cls.kind == "extra_emptying")))
+
+
+class Emptying(BaseModel):
+    """An emptying the truck has done (reported by the route system)."""
+
+    contract = ForeignKeyField(WasteContract, backref="emptyings", on_delete="CASCADE")
+    emptied_on = DateField()
+    bin_count = IntegerField()
+    extra = BooleanField(default=False)
+    invoice = DeferredForeignKey("Invoice", null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("contract", "emptied_on"), True),)
+
+
+class CompostNotice(BaseModel):
+    """A composting notification (kompostointi-ilmoitus) for the waste authority's register."""
+
+    property = ForeignKeyField(Property, backref="compost_notices", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    first_name = CharField()
+    last_name = CharField()
+    street = CharField()
+    postal_code = CharField()
+    post_office = CharField()
+    phone = CharField()
+    email = CharField()
+    building_type = CharField()
+    occupancy = CharField()
+    persons = IntegerField()
+    composter_type = CharField()  # see COMPOSTER_TYPES
+    composter_other = CharField(null=True)
+    volume_l = IntegerField()
+    composted = TextField()
+    extra_info = TextField(default="")
+    confirm_disuse = BooleanField()
+    confirm_correct = BooleanField()
+    notified_on = DateField()
+    valid_until = DateField(index=True)
+    renews = ForeignKeyField("self", null=True, backref="renewals", on_delete="SET NULL")
+    request_key = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    COMPOSTER_TYPES = ("insulated_food", "non_insulated", "bokashi", "other")
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))

@@ -1,0 +1,91 @@
+"""Water: consumption points, meters, readings, billing calendars."""
+from __future__ import annotations
+
+from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from domain.clock import utcnow
+from models.accounts import User
+from models.base import BaseModel
+from models.properties import Property
+
+
+class ConsumptionPoint(BaseModel):
+    """A water consumption point (kulutuspaikka).
+
+    Besides a resident's properties, a point is visible in a limited session opened with
+    its number and meter number (`water_point_id` of the anonymous user)."""
+
+    number = CharField(unique=True)
+    property = ForeignKeyField(Property, backref="consumption_points", on_delete="CASCADE")
+    customer_class = CharField(default="small")  # small | large | industry
+    billing_group = CharField()
+    persons = IntegerField(default=2)
+    annual_estimate_m3 = IntegerField(null=True)
+
+    @classmethod
+    def visible_to(cls, user):
+        point_id = getattr(user, "water_point_id", None)
+        if point_id is not None:
+            return cls.select().where(cls.id == point_id)
+        return cls.select().join(Property).where(
+            Property.id.in_(Property.visible_to(user).select(Property.id)))
+
+
+class Meter(BaseModel):
+    """A water meter of a consumption point."""
+
+    point = ForeignKeyField(ConsumptionPoint, backref="meters", on_delete="CASCADE")
+    number = CharField(unique=True)
+    size = CharField()  # nominal size, e.g. "DN20"
+    kind = CharField(default="mechanical")  # mechanical | remote
+    installed_on = DateField()
+    removed_on = DateField(null=True)
+    start_reading = IntegerField(default=0)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.point.in_(ConsumptionPoint.visible_to(user).select(ConsumptionPoint.id)))
+
+
+class Reading(BaseModel):
+    """A meter reading in whole cubic metres."""
+
+    meter = ForeignKeyField(Meter, backref="readings", on_delete="CASCADE")
+    read_on = DateField()
+    value = IntegerField()
+    source = CharField(default="resident")  # resident | utility | remote | card
+    status = CharField(default="accepted", index=True)  # accepted | flagged | rejected
+    created_at = DateTimeField(default=utcnow)
+    reported_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    review_reason = CharField(null=True)  # why staff should look at it
+    reviewed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    reviewed_at = DateTimeField(null=True)
+    review_note = TextField(null=True)
+
+    class Meta:
+        indexes = ((("meter", "read_on"), True),)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().join(Meter).where(
+            Meter.point.in_(ConsumptionPoint.visible_to(user).select(ConsumptionPoint.id)))
+
+
+class BillingCalendar(BaseModel):
+    """One billing period of a billing group: report by, billed on, due on."""
+
+    billing_group = CharField()
+    period_start = DateField()
+    period_end = DateField()
+    report_by = DateField()
+    billing_date = DateField()
+    due_date = DateField()
+
+    class Meta:
+        indexes = ((("billing_group", "period_start"), True),)
+
+    @classmethod
+    def next_billing(cls, group: str, after):
+        """The first period of the group billed on or after `after`."""
+        return (cls.select().where((cls.billing_group == group) & (cls.billing_date >= after))
+                .order_by(cls.billing_date).first())
