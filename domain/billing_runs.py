@@ -84,7 +84,8 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings) -> list:
                 rf_reference=rf_reference(reference), kind=draft.kind, invoice_date=draft.invoice_date,
                 due_date=draft.due_date, period_start=draft.period[0], period_end=draft.period[1],
                 total=amount, status="credit" if amount < 0 else "open", point=draft.point_id,
-                billing_key=draft.key, balanced_reading=draft.balanced_reading_id, run=run.id))
+                billing_key=draft.key, balanced_reading=draft.balanced_reading_id,
+                run=run.id if run else None))
             rows += [dict(invoice=invoice_id, position=i, code=r.code, period_start=r.period_start,
                           period_end=r.period_end, quantity=r.quantity, unit=r.unit,
                           unit_price=r.unit_price, vat_rate=r.vat_rate, amount=r.amount,
@@ -149,8 +150,11 @@ def load_water_batch(points, period_start: dt.date):
         own = readings[point.id]
         base = balanced.get(point.id) or _first_base(meters[point.id], own, period_start)
         spans_all = estimates[point.id]
-        history = PointHistory(base, [s for s in spans_all if s.end > base.day],
-                               max((s.end for s in spans_all), default=None))
+        until = max((s.end for s in spans_all), default=None)
+        # Days up to the balanced reading are billed as actual consumption: estimates never
+        # start before it (after an owner change the final invoice balanced beyond them).
+        until = max(until, base.day) if until else None
+        history = PointHistory(base, [s for s in spans_all if s.end > base.day], until)
         batch[point.id] = (history, meters[point.id], own)
     return batch
 

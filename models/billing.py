@@ -110,3 +110,7 @@ class Credit(BaseModel):
     refund_iban = CharField(null=True)
     refunded_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.of_customer_of(user)

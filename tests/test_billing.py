@@ -173,3 +173,30 @@ def test_waste_run_bills_emptyings_once_and_small_sums_wait(ctx):
     assert rows["waste_treatment"].quantity == 3 and rows["bin_emptying"].quantity == 3
     assert invoice.total == Decimal("20.37")  # 3 × (2,84 + 3,95)
     assert Emptying.select().where(Emptying.invoice.is_null()).count() == 0
+
+
+def test_owner_change_makes_a_final_invoice_and_the_new_owner_starts_from_it(billed_point):
+    from domain import owner_change
+    owner, point, meter = billed_point
+    billing_runs.run_water(dt.date(2026, 4, 4), SETTINGS)  # Q1 estimated
+    new_owner = factories.customer()
+    staff = factories.staff()
+    final = owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
+                                      new_customer=new_owner, staff=staff, settings=SETTINGS,
+                                      today=dt.date(2026, 5, 20))
+    assert final.customer_id == owner.id and final.kind == "final"
+    rows = {r.code: r for r in final.rows}
+    assert rows["water_actual"].quantity == 40  # 500 -> 540
+    assert rows["water_basic_fee"].quantity == 2  # April and May
+    assert "water_estimate" not in rows
+    assert final.total == sum(r.amount for r in final.rows)
+    assert ConsumptionPoint.get_by_id(point.id).property.customer_id == new_owner.id
+    billing_runs.run_water(dt.date(2026, 7, 4), SETTINGS)
+    q2 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-04-01")
+    assert q2.customer_id == new_owner.id
+    assert "water_actual" not in {r.code for r in q2.rows}  # no new reading since the final one
+    estimates = [r for r in q2.rows if r.code == "water_estimate"]
+    assert min(r.period_start for r in estimates) == dt.date(2026, 5, 15)  # nothing billed twice
+    with pytest.raises(owner_change.OwnerChangeError):
+        owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
+                                  new_customer=owner, staff=staff, settings=SETTINGS, today=dt.date(2026, 5, 20))

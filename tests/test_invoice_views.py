@@ -71,3 +71,32 @@ def test_the_pdf_has_the_rows_the_barcode_and_a_payment_qr(client, balanced):
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
     login(client, other.username)
     assert client.get(f"/invoices/{invoice.id}.pdf").status_code == 404
+
+
+def test_a_refund_asks_for_a_valid_account_and_keeps_it(client, app):
+    from models import Credit
+    from tests.conftest import post_form
+    with app.app_context():
+        user = factories.resident()
+        source = factories.invoice(user.customer, number="3000099")
+        credit = Credit.create(customer=user.customer, source_invoice=source, amount=250, refund_due=True)
+    login(client, user.username)
+    page = client.get("/invoices/").get_data(as_text=True)
+    assert "250,00" in page and f'id="c{credit.id}-iban"' in page
+    bad = post_form(client, f"/invoices/refunds/{credit.id}", {f"c{credit.id}-iban": "FI49 5000 9420 0287 31"},
+                    page="/invoices/")
+    assert bad.status_code == 422 and 'value="FI49 5000 9420 0287 31"' in bad.get_data(as_text=True)
+    ok = post_form(client, f"/invoices/refunds/{credit.id}", {f"c{credit.id}-iban": "fi49 5000 9420 0287 30"},
+                   page="/invoices/")
+    assert ok.status_code == 303 and Credit.get_by_id(credit.id).refund_iban == "FI4950009420028730"
+    other = factories.resident()
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    login(client, other.username)
+    assert post_form(client, f"/invoices/refunds/{credit.id}", {f"c{credit.id}-iban": "FI4950009420028730"},
+                     page="/invoices/").status_code == 404
+
+
+def test_iban_check():
+    from domain.iban import is_valid_iban
+    assert is_valid_iban("FI49 5000 9420 0287 30") and is_valid_iban("DE89370400440532013000")
+    assert not is_valid_iban("FI49 5000 9420 0287 31") and not is_valid_iban("FI4950009420028")

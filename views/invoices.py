@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, current_app, url_for
-from flask_babel import get_locale
+from flask import Blueprint, current_app, flash, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
 from flask_login import current_user
 
-from domain import invoice_pdf
+from domain import iban, invoice_pdf
 from domain.barcode import virtual_barcode
 from domain.reference import group
-from models import Invoice, InvoiceRow, Meter
-from views.helpers import get_owned_or_404, render, resident_required
+from models import AuditLog, Credit, Invoice, InvoiceRow, Meter, db
+from views.helpers import Form, client_ip, get_owned_or_404, redirect_after_post, render, resident_required
 from views.labels import label
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -27,12 +29,51 @@ SECTIONS = (
 )
 
 
+class RefundForm(Form):
+    iban = StringField(_l("Your bank account (IBAN)"), validators=[
+        InputRequired(_l("Enter the account number.")), Length(max=42)])
+
+
+def _refunds():
+    return list(Credit.visible_to(current_user).where(Credit.refund_due & Credit.refunded_at.is_null())
+                .order_by(Credit.id))
+
+
 @bp.route("/")
 @resident_required
 def index():
     invoices = (Invoice.visible_to(current_user)
                 .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(60))
-    return render("invoices/index.html", invoices=list(invoices))
+    return _index(_refunds())
+
+
+def _index(refunds, failed=None, status=200):
+    """The list; each refund has its own form (its own field ids), one of which may have failed."""
+    forms = {c.id: failed if failed is not None and failed.meta_credit == c.id else
+             RefundForm(formdata=None, prefix=f"c{c.id}") for c in refunds}
+    invoices = (Invoice.visible_to(current_user)
+                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(60))
+    return render("invoices/index.html", status=status, invoices=list(invoices), refunds=refunds,
+                  forms=forms)
+
+
+@bp.post("/refunds/<int:credit_id>")
+@resident_required
+def refund_account(credit_id):
+    credit = get_owned_or_404(Credit, credit_id)
+    form = RefundForm(prefix=f"c{credit.id}")
+    form.meta_credit = credit.id
+    if form.validate_on_submit():
+        if not iban.is_valid_iban(form.iban.data):
+            form.iban.errors = [_("Check the account number: it looks like FI49 5000 9420 0287 30.")]
+        else:
+            with db.atomic():
+                credit.refund_iban = iban.normalize(form.iban.data)
+                credit.save(only=[Credit.refund_iban])
+                AuditLog.record(current_user, "refund_account", credit, ip=client_ip())
+            flash(_("Thank you. The refund is paid to this account."), "success")
+            return redirect_after_post(url_for("invoices.index"))
+    return _index(_refunds(), failed=form, status=422)
 
 
 @bp.route("/<int:invoice_id>")

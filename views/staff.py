@@ -5,14 +5,14 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN
-from wtforms import BooleanField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import compost, decisions, support
-from domain.clock import today
-from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Customer, Invoice, Meter,
+from domain.clock import today, utcnow
+from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
                     Outbox, Payment, Property, Reminder,
-                    Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder)
+                    Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder, db)
 from views.helpers import Form, client_ip, redirect_after_post, render, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -274,5 +274,66 @@ def billing():
     unmatched = Payment.select().where(Payment.status == "unmatched").order_by(Payment.paid_on).limit(PAGE)
     reminders = (Reminder.select(Reminder, Invoice).join(Invoice)
                  .order_by(Reminder.sent_on.desc(), Reminder.id.desc()).limit(50))
-    return render("staff/billing.html", runs=list(runs), unmatched=list(unmatched),
+    refunds = (Credit.select(Credit, Customer).join(Customer)
+               .where(Credit.refund_due & Credit.refunded_at.is_null()).order_by(Credit.id))
+    return render("staff/billing.html", runs=list(runs), unmatched=list(unmatched), refunds=list(refunds),
                   reminders=list(reminders), collection=list(dunning.collection_list(today()).limit(PAGE)))
+
+
+@bp.post("/refunds/<int:credit_id>")
+@staff_required
+def mark_refunded(credit_id):
+    credit = _get(Credit, credit_id)
+    if credit.refund_due and credit.refund_iban and credit.refunded_at is None:
+        with db.atomic():
+            credit.refunded_at = utcnow()
+            credit.save(only=[Credit.refunded_at])
+            AuditLog.record(current_user, "refund_paid", credit, after={"iban": credit.refund_iban,
+                                                                       "amount": credit.amount}, ip=client_ip())
+        flash(_("The refund is marked as paid."), "success")
+    return redirect_after_post(url_for("staff.billing"))
+
+
+class OwnerChangeForm(Form):
+    possession = DateField(_l("Possession changes on"), format=["%Y-%m-%d", "%d.%m.%Y"],
+                           validators=[InputRequired(_l("Enter a date."))])
+    reading = IntegerField(_l("Meter reading on that day (m³)"), validators=[
+        InputRequired(_l("Enter the reading in whole cubic metres.")), NumberRange(min=0)])
+    customer_number = StringField(_l("The new owner's customer number"), validators=[
+        InputRequired(_l("Enter your customer number.")), Length(max=30)])
+
+
+OWNER_CHANGE_ERRORS = {
+    "same_customer": _l("The new owner must be another customer."),
+    "no_meter": _l("The consumption point has no meter in use."),
+    "below_previous": _l("The reading is lower than the previous one."),
+    "future": _l("The date cannot be in the future."),
+    "conflicting_reading": _l("Another reading is already recorded for that day."),
+    "already_done": _l("The final invoice for that day already exists."),
+    "unknown_customer": _l("No customer has that number."),
+}
+
+
+@bp.route("/points/<int:point_id>/owner-change", methods=["GET", "POST"])
+@staff_required
+def owner_change(point_id):
+    from domain import owner_change as change
+    from domain.accounts import normalize_customer_number
+    point = _get(ConsumptionPoint, point_id)
+    form = OwnerChangeForm()
+    if form.validate_on_submit():
+        new = Customer.get_or_none(Customer.number == normalize_customer_number(form.customer_number.data))
+        try:
+            if new is None:
+                raise change.OwnerChangeError("customer_number", "unknown_customer")
+            invoice = change.change_owner(point, possession=form.possession.data, reading_value=form.reading.data,
+                                          new_customer=new, staff=current_user, settings=current_app.config,
+                                          today=today())
+        except change.OwnerChangeError as error:
+            getattr(form, error.field, form.possession).errors = [str(OWNER_CHANGE_ERRORS[error.code])]
+        else:
+            flash(_("Owner changed. Final invoice %(number)s, %(amount)s, to the previous owner.",
+                    number=invoice.number, amount=f"{invoice.total:.2f} €".replace(".", ",")), "success")
+            return redirect_after_post(url_for("staff.customer", customer_id=new.id))
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render("staff/owner_change.html", status=status, point=point, form=form)

@@ -1,0 +1,60 @@
+"""Owner change (omistajanvaihdos, seed 002): a final invoice to the previous owner up to the
+day possession changes, with a reading on that day; the new owner is billed from it."""
+from __future__ import annotations
+
+import datetime as dt
+
+from domain import billing, billing_runs, water
+from domain.billing import Position, Tariffs
+from models import AuditLog, Customer, Invoice, Meter, PriceListRow, Property, Reading, db
+
+
+class OwnerChangeError(Exception):
+    def __init__(self, field: str, code: str):
+        super().__init__(code)
+        self.field, self.code = field, code
+
+
+def change_owner(point, *, possession: dt.date, reading_value: int, new_customer: Customer,
+                 staff, settings, today: dt.date) -> Invoice:
+    prop = point.property
+    if new_customer.id == prop.customer_id:
+        raise OwnerChangeError("customer_number", "same_customer")
+    meter = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
+    if meter is None:
+        raise OwnerChangeError("reading", "no_meter")
+    previous = water.previous_position(meter, possession)
+    if reading_value < previous.value:
+        raise OwnerChangeError("reading", "below_previous")
+    if possession > today:
+        raise OwnerChangeError("possession", "future")
+    last_end = (Invoice.select(Invoice.period_end).where(Invoice.point == point)
+                .order_by(Invoice.period_end.desc()).scalar())
+    start = (last_end + dt.timedelta(days=1)) if last_end else possession.replace(day=1)
+    end = possession - dt.timedelta(days=1)
+    with db.atomic():
+        reading, _created = Reading.get_or_create(meter=meter, read_on=possession, defaults={
+            "value": reading_value, "source": "utility", "status": "accepted"})
+        if reading.value != reading_value:
+            raise OwnerChangeError("reading", "conflicting_reading")
+        batch = billing_runs.load_water_batch([point], start)
+        history, meters, readings = batch[point.id]
+        latest = Position(possession, reading_value, reading.id)
+        spans = water.spans_from(water.positions_from(meters, readings))
+        actual = sum(m3 for s, e, m3 in spans if s >= history.base.day and e <= possession)
+        rows = []
+        if start <= end:
+            rows += billing.basic_fee_rows(start, end, meter.size, Tariffs(PriceListRow.select()))
+        if possession > history.base.day:
+            rows += billing.balancing_rows(history, latest, actual, Tariffs(PriceListRow.select()))
+        draft = billing_runs.Draft(prop.customer_id, "final", f"final:{point.id}:{possession.isoformat()}",
+                                   rows, today, today + dt.timedelta(days=21), (start, end), point.id,
+                                   reading.id)
+        made = billing_runs.save_batch([draft], numbers=billing_runs.Numbers(), run=None, settings=settings)
+        if not made:
+            raise OwnerChangeError("possession", "already_done")
+        before = {"customer": prop.customer_id}
+        Property.update(customer=new_customer).where(Property.id == prop.id).execute()
+        AuditLog.record(staff, "owner_change", prop, before=before,
+                        after={"customer": new_customer.id, "possession": possession, "reading": reading_value})
+    return Invoice.get_by_id(made[0].id)
