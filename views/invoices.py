@@ -42,8 +42,6 @@ def _refunds():
 @bp.route("/")
 @resident_required
 def index():
-    invoices = (Invoice.visible_to(current_user)
-                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(60))
     return _index(_refunds())
 
 
