@@ -47,11 +47,20 @@ def run_dunning() -> None:
     log.info("dunning: %d first and %d second reminders", sent["first"], sent["second"])
 
 
+def run_late_interest() -> None:
+    from flask import current_app
+    from domain import interest
+    from domain.clock import today
+    log.info("late interest: %d invoices", interest.run(today(), current_app.config))
+
+
 JOBS = {
     # id: (function, trigger, trigger arguments)
     "outbox": (send_outbox, "interval", {"minutes": 1}),
     "billing": (run_billing, "cron", {"hour": 6, "minute": 0}),
     "dunning": (run_dunning, "cron", {"hour": 7, "minute": 0}),
+    # Twice a year, for the half-year that ended; repeating it bills nothing twice.
+    "late_interest": (run_late_interest, "cron", {"month": "1,7", "day": 20, "hour": 8}),
 }
 
 

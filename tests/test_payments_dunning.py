@@ -119,3 +119,24 @@ def test_staff_import_payments_through_the_billing_page(client, invoice):
     page = client.get("/staff/billing").get_data(as_text=True)
     assert "99999999" in page  # the unmatched one is listed for staff
     assert Invoice.get_by_id(invoice.id).status == "paid"
+
+
+def test_late_interest_day_by_day_on_what_was_unpaid_invoiced_once(ctx):
+    from domain import interest
+    owner = factories.customer()
+    inv = Invoice.create(customer=owner, number="3000501", reference="30005013", kind="water",
+                         invoice_date=dt.date(2026, 1, 10), due_date=dt.date(2026, 1, 31),
+                         total=Decimal("1000.00"))
+    payments.import_payments([payments.BankPayment(dt.date(2026, 3, 2), Decimal("500.00"), inv.reference, None, "a"),
+                              payments.BankPayment(dt.date(2026, 4, 1), Decimal("500.00"), inv.reference, None, "b")],
+                             "csv")
+    settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.00", "MINIMUM_INTEREST": 5,
+                "CREDIT_REFUND_THRESHOLD": 200}
+    assert interest.run(dt.date(2026, 7, 20), settings) == 1
+    assert interest.run(dt.date(2026, 7, 20), settings) == 0  # the half-year is billed once
+    bill = Invoice.get(Invoice.kind == "interest")
+    [row] = bill.rows
+    # 1000 € for 1.2.-1.3. (29 days) and 500 € for 2.3.-31.3. (30 days), at 2 + 7 = 9 %.
+    expected = (Decimal(1000) * 29 + Decimal(500) * 30) * Decimal("0.09") / 365
+    assert row.amount == expected.quantize(Decimal("0.01"))
+    assert bill.total == row.amount and bill.period_start == dt.date(2026, 1, 1)

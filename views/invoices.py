@@ -26,6 +26,7 @@ SECTIONS = (
     ("estimates", ("water_estimate", "wastewater_estimate")),
     ("waste", ("waste_treatment", "bin_emptying")),
     ("credits", ("credit",)),
+    ("interest", ("late_interest",)),
 )
 
 

@@ -37,7 +37,8 @@ LABELS = {
                        "non_insulated": _l("Non-insulated composter"), "bokashi": _l("Bokashi"),
                        "other": _l("Other composter")},
     "contact_method": {"email": _l("By email"), "phone": _l("By phone"), "none": _l("No contact needed")},
-    "invoice_kind": {"water": _l("Water"), "waste": _l("Waste collection")},
+    "invoice_kind": {"water": _l("Water"), "waste": _l("Waste collection"),
+                     "final": _l("Final invoice"), "interest": _l("Late-payment interest")},
     "invoice_status": {"open": _l("Open"), "paid": _l("Paid"), "cancelled": _l("Cancelled"),
                        "credit": _l("Credit")},
     "row_code": {
@@ -50,6 +51,7 @@ LABELS = {
         "wastewater_estimate": _l("Wastewater, estimated consumption"),
         "waste_treatment": _l("Waste treatment"), "bin_emptying": _l("Bin emptying"),
         "credit": _l("Credit from an earlier invoice"),
+        "late_interest": _l("Late-payment interest"),
     },
     "unit": {"m3": "m³", "month": _l("mo"), "emptying": _l("pcs"), "pcs": _l("pcs")},
     "meter_kind": {"mechanical": _l("Mechanical"), "remote": _l("Remote-read")},
