@@ -45,6 +45,9 @@ DEFAULTS: dict[str, object] = {
     "MINIMUM_INVOICE": 10,  # € below which waste emptyings wait for the next run
     "REMINDER_FEE_PRIVATE": 5,  # € per payment reminder
     "REMINDER_FEE_BUSINESS": 10,
+    "CUTOFF_DEBT_LIMIT": 170,  # € from which water may be cut off 5 weeks after reminder 1
+    "CUTOFF_WEEKS_LARGE_DEBT": 5,
+    "CUTOFF_MONTHS_SMALL_DEBT": 3,  # for a smaller debt, months after reminder 1
     # The Bank of Finland's reference rate per half-year; late interest is it + 7 points.
     "LATE_INTEREST_REFERENCE_RATES": "2025-01-01:3.00,2025-07-01:2.00,2026-01-01:2.00,2026-07-01:2.00",
     "MINIMUM_INTEREST": 5,  # € of interest below which nothing is invoiced

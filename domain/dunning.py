@@ -18,13 +18,15 @@ from models import Customer, Invoice, Reminder, User, db
 
 FIRST_AFTER_DAYS = 14
 SECOND_BEFORE_CUTOFF_DAYS = 14
-LARGE_DEBT = Decimal("170")
+DEFAULT_RULE = {"CUTOFF_DEBT_LIMIT": 170, "CUTOFF_WEEKS_LARGE_DEBT": 5, "CUTOFF_MONTHS_SMALL_DEBT": 3}
 
 
-def cutoff_date(sent_on: dt.date, debt: Decimal) -> dt.date:
-    if debt >= LARGE_DEBT:
-        return sent_on + dt.timedelta(weeks=5)
-    month = sent_on.month + 3
+def cutoff_date(sent_on: dt.date, debt: Decimal, settings=DEFAULT_RULE) -> dt.date:
+    """The cut-off rule (a setting): weeks from the first reminder for a large debt,
+    months for a smaller one."""
+    if debt >= Decimal(str(settings["CUTOFF_DEBT_LIMIT"])):
+        return sent_on + dt.timedelta(weeks=int(settings["CUTOFF_WEEKS_LARGE_DEBT"]))
+    month = sent_on.month + int(settings["CUTOFF_MONTHS_SMALL_DEBT"])
     year, month = sent_on.year + (month - 1) // 12, (month - 1) % 12 + 1
     day = min(sent_on.day, 28)
     return dt.date(year, month, day)
@@ -46,7 +48,7 @@ def run(day: dt.date, settings) -> dict[str, int]:
         if debt <= 0:
             continue
         if 1 not in reminders:
-            _remind(invoice, 1, day, cutoff_date(day, debt), debt, settings)
+            _remind(invoice, 1, day, cutoff_date(day, debt, {**DEFAULT_RULE, **settings}), debt, settings)
             sent["first"] += 1
         elif 2 not in reminders and day >= reminders[1].cutoff_date - dt.timedelta(days=SECOND_BEFORE_CUTOFF_DAYS):
             _remind(invoice, 2, day, reminders[1].cutoff_date, debt, settings)

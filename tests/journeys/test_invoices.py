@@ -30,6 +30,11 @@ def test_invoices_and_an_explained_balancing_invoice(page, live_server):
     barcode = page.locator(".barcode-text").inner_text()
     assert len(barcode) == 54 and barcode.startswith("4")
     assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Lataa PDF-tiedostona").click()
+    pdf = download.value
+    assert pdf.suggested_filename == f"invoice-{invoice.number}.pdf"
+    assert open(pdf.path(), "rb").read().startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("context", ["sv"], indirect=True)
