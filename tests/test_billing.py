@@ -5,7 +5,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain import billing, billing_runs, demo
 from domain.billing import EstimateSpan, PointHistory, Position, Tariffs
@@ -200,3 +200,33 @@ def test_owner_change_makes_a_final_invoice_and_the_new_owner_starts_from_it(bil
     with pytest.raises(owner_change.OwnerChangeError):
         owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
                                   new_customer=owner, staff=staff, settings=SETTINGS, today=dt.date(2026, 5, 20))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.integers(-500, 400), min_size=1, max_size=8))
+def test_every_credit_is_used_exactly_once(ctx, amounts):
+    InvoiceRow.delete().execute()
+    Credit.delete().execute()
+    Invoice.delete().execute()
+    customer = factories.customer()
+    numbers = billing_runs.Numbers()
+    made = []
+    for i, euros in enumerate(amounts):
+        draft = billing_runs.Draft(customer.id, "water", f"test:{customer.id}:{i}",
+                                   [billing.Row("water_estimate", Decimal(1), "pcs", Decimal(euros), Decimal(0))],
+                                   dt.date(2026, 1, 1), dt.date(2026, 1, 22), (None, None))
+        made += billing_runs.save_batch([draft], numbers=numbers, run=None, settings=SETTINGS)
+    order = [m.id for m in made]
+    credit_rows = list(InvoiceRow.select().where(InvoiceRow.code == "credit"))
+    for credit in Credit.select():
+        uses = [r for r in credit_rows if json.loads(r.meta_json)["invoice"] == credit.source_invoice.number]
+        if credit.refund_due:
+            assert uses == [] and credit.used_invoice_id is None
+        elif credit.source_invoice_id == order[-1]:
+            assert uses == [] and credit.used_invoice_id is None  # waits for the next invoice
+        else:
+            following = order[order.index(credit.source_invoice_id) + 1]
+            assert [r.invoice_id for r in uses] == [following] == [credit.used_invoice_id]
+            assert uses[0].amount == -credit.amount
+    for invoice in Invoice.select():
+        assert invoice.total == sum(r.amount for r in invoice.rows)
