@@ -145,7 +145,7 @@ def estimate_rows(start: dt.date, end: dt.date, annual_m3: int, tariffs: Tariffs
         for component in WATER_COMPONENTS:
             price = tariffs.price(component, s)
             rows.append(Row(f"{component}_estimate", m3, "m3", price.unit_price, price.vat_rate,
-                            s, e - ONE_DAY, {"annual_m3": annual_m3}))
+                            s, e - ONE_DAY))
     return rows
 
 
@@ -202,7 +202,7 @@ def basic_fee_rows(start: dt.date, end: dt.date, meter_size: str, tariffs: Tarif
         for price, group in groups.items():
             last = (group[-1] + dt.timedelta(days=32)).replace(day=1) - ONE_DAY
             rows.append(Row(component, Decimal(len(group)), "month", price.unit_price, price.vat_rate,
-                            group[0], last, {"meter_size": meter_size}))
+                            group[0], last))
     return rows
 
 
