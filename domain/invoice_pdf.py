@@ -50,7 +50,7 @@ def render(invoice, rows, *, lang: str, labels, utility: dict, barcode: str) -> 
         y -= 8 * mm
         pdf.setFont("Helvetica-Bold", 10)
         for x, text, right in ((20, _("Item"), False), (120, _("Quantity"), True), (150, _("Unit price"), True),
-                               (165, f"{_('VAT')} %", True), (190, _("Amount"), True)):
+                               (165, _("VAT") + " %", True), (190, _("Amount"), True)):
             (pdf.drawRightString if right else pdf.drawString)(x * mm, y, text)
         pdf.setFont("Helvetica", 9)
         for row in rows:

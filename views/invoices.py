@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from domain import iban, invoice_pdf
 from domain.barcode import virtual_barcode
+from domain.iban import format_iban
 from domain.reference import group
 from models import AuditLog, Credit, Invoice, InvoiceRow, Meter, db
 from views.helpers import Form, client_ip, get_owned_or_404, redirect_after_post, render, resident_required
@@ -90,7 +91,7 @@ def detail(invoice_id):
                   grouped_reference=group(invoice.reference),
                   grouped_rf=group(invoice.rf_reference) if invoice.rf_reference else None,
                   barcode=virtual_barcode(iban, max(invoice.total, 0), invoice.reference, invoice.due_date),
-                  iban=iban, bic=current_app.config["UTILITY_BIC"])
+                  iban_grouped=format_iban(iban), bic=current_app.config["UTILITY_BIC"])
 
 
 @bp.route("/<int:invoice_id>.pdf")
