@@ -18,6 +18,7 @@ date, waste treatment and bin emptying as separate rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,8 +43,9 @@ class Row:
     period_end: dt.date | None = None  # inclusive
     meta: dict = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def amount(self) -> Decimal:
+        """Rounded once; quantity and unit price are not changed after a row is made."""
         return round_cents(self.quantity * self.unit_price)
 
 
