@@ -75,6 +75,7 @@ class Tariffs:
             self._prices[key].append(Price(row.valid_from, row.valid_to, row.unit_price, row.vat_rate))
         for prices in self._prices.values():
             prices.sort(key=lambda p: p.valid_from)
+        self.memo: dict = {}  # results that are the same for every point of a run
 
     def price(self, component: str, day: dt.date, variant=None) -> Price:
         for price in self._prices.get((component, variant), ()):
@@ -84,6 +85,12 @@ class Tariffs:
 
     def boundaries(self, components, start: dt.date, end: dt.date, variant=None) -> list[dt.date]:
         """[start, …change days…, end): where any of the components' prices change."""
+        key = ("boundaries", tuple(components), start, end, variant)
+        if key not in self.memo:
+            self.memo[key] = self._boundaries(components, start, end, variant)
+        return self.memo[key]
+
+    def _boundaries(self, components, start, end, variant):
         days = {start, end}
         for component in components:
             for price in self._prices.get((component, variant), ()):
@@ -190,7 +197,15 @@ def _split(m3: int, segments) -> list[Decimal]:
 
 
 def basic_fee_rows(start: dt.date, end: dt.date, meter_size: str, tariffs: Tariffs) -> list[Row]:
-    """The fixed fees of the whole months of [start, end], at the price of each month."""
+    """The fixed fees of the whole months of [start, end], at the price of each month.
+    (The same for every point of a period: made once per run, rows are never changed.)"""
+    key = ("fees", start, end, meter_size)
+    if key not in tariffs.memo:
+        tariffs.memo[key] = _basic_fee_rows(start, end, meter_size, tariffs)
+    return list(tariffs.memo[key])
+
+
+def _basic_fee_rows(start, end, meter_size, tariffs) -> list[Row]:
     months = []
     day = start.replace(day=1)
     while day <= end:

@@ -130,37 +130,51 @@ def _day(value):
     return dt.date.fromisoformat(value[:10])
 
 
-def load_water_batch(points, period_start: dt.date):
-    """Meters, readings, the latest balanced reading and the estimates of a batch of points,
-    in five queries whatever the batch size."""
-    ids = [p.id for p in points]
+PointRow = namedtuple("PointRow", "id customer_id persons annual_estimate_m3")
+
+
+def group_points(billing_group: str, only_points=None) -> list[PointRow]:
+    query = (ConsumptionPoint.select(ConsumptionPoint.id, Property.customer, ConsumptionPoint.persons,
+                                     ConsumptionPoint.annual_estimate_m3).join(Property)
+             .where(ConsumptionPoint.billing_group == billing_group).order_by(ConsumptionPoint.id))
+    if only_points is not None:
+        query = query.where(ConsumptionPoint.id.in_(only_points))
+    return [PointRow(*row) for row in _raw(query)]
+
+
+def load_water_batch(points, period_start: dt.date, scope=None):
+    """Meters, readings, the latest balanced reading and the estimates of the points, in
+    five queries. `scope` is a subquery of the point ids (a whole billing group), so the
+    database filters with IN (SELECT …) instead of a parameter for every point."""
+    if scope is None:
+        scope = ConsumptionPoint.select(ConsumptionPoint.id).where(
+            ConsumptionPoint.id.in_([p.id for p in points]))
     # Plain tuples through the cursor, not model instances: a run reads hundreds of
     # thousands of readings, and converting each date through the ORM costs more than SQL.
     meters = defaultdict(list)
     query = (Meter.select(Meter.id, Meter.point, Meter.size, Meter.installed_on, Meter.removed_on,
-                          Meter.start_reading).where(Meter.point.in_(ids)))
+                          Meter.start_reading).where(Meter.point.in_(scope)))
     for mid, point_id, size, installed, removed, start in _raw(query):
         meters[point_id].append(MeterRow(mid, point_id, size, _day(installed), _day(removed), start))
-    meter_ids = [m.id for ms in meters.values() for m in ms]
-    point_of = {m.id: m.point_id for ms in meters.values() for m in ms}
     readings = defaultdict(list)
-    query = (Reading.select(Reading.id, Reading.meter, Reading.read_on, Reading.value)
-             .where(Reading.meter.in_(meter_ids) & (Reading.status == "accepted")).order_by(Reading.read_on))
-    for rid, meter_id, read_on, value in _raw(query):
-        readings[point_of[meter_id]].append(ReadingRow(rid, meter_id, _day(read_on), value, "accepted"))
-    last = (Invoice.select(Invoice.point, fn.MAX(Invoice.id).alias("last"))
-            .where(Invoice.point.in_(ids) & Invoice.balanced_reading.is_null(False)).group_by(Invoice.point))
+    query = (Reading.select(Reading.id, Meter.point, Reading.meter, Reading.read_on, Reading.value)
+             .join(Meter).where(Meter.point.in_(scope) & (Reading.status == "accepted"))
+             .order_by(Reading.read_on))
+    for rid, point_id, meter_id, read_on, value in _raw(query):
+        readings[point_id].append(ReadingRow(rid, meter_id, _day(read_on), value, "accepted"))
+    last = (Invoice.select(fn.MAX(Invoice.id))
+            .where(Invoice.point.in_(scope) & Invoice.balanced_reading.is_null(False)).group_by(Invoice.point))
     balanced = {}
-    for inv in (Invoice.select(Invoice.point, Reading).join(Reading, on=(Invoice.balanced_reading == Reading.id))
-                .where(Invoice.id.in_([row.last for row in last]))):
-        r = inv.balanced_reading
-        balanced[inv.point_id] = Position(r.read_on, r.value, r.id)
+    query = (Invoice.select(Invoice.point, Reading.read_on, Reading.value, Reading.id)
+             .join(Reading, on=(Invoice.balanced_reading == Reading.id)).where(Invoice.id.in_(last)))
+    for point_id, read_on, value, reading_id in _raw(query):
+        balanced[point_id] = Position(_day(read_on), value, reading_id)
     estimates = defaultdict(list)
-    for row in (InvoiceRow.select(InvoiceRow.period_start, InvoiceRow.period_end, InvoiceRow.quantity,
-                                  Invoice.point).join(Invoice)
-                .where(Invoice.point.in_(ids) & (InvoiceRow.code == "water_estimate"))):
-        estimates[row.invoice.point_id].append(billing.EstimateSpan(
-            row.period_start, row.period_end + dt.timedelta(days=1), row.quantity))
+    query = (InvoiceRow.select(Invoice.point, InvoiceRow.period_start, InvoiceRow.period_end, InvoiceRow.quantity)
+             .join(Invoice).where(Invoice.point.in_(scope) & (InvoiceRow.code == "water_estimate")))
+    for point_id, start, end, quantity in _raw(query):
+        estimates[point_id].append(billing.EstimateSpan(
+            _day(start), _day(end) + dt.timedelta(days=1), Decimal(str(quantity))))
     batch = {}
     for point in points:
         own = readings[point.id]
@@ -201,7 +215,7 @@ def water_draft(point, history, meters, readings, period: BillingCalendar, tarif
     bill = billing.water_bill(history, period_start=period.period_start, period_end=period.period_end,
                               latest=latest, actual_m3=actual, annual_m3=annual,
                               meter_size=meter_size, tariffs=tariffs)
-    return Draft(point.property.customer_id, "water", f"water:{point.id}:{period.period_start.isoformat()}",
+    return Draft(point.customer_id, "water", f"water:{point.id}:{period.period_start.isoformat()}",
                  bill.rows, period.billing_date, period.due_date, (period.period_start, period.period_end),
                  point.id, latest.reading_id if latest else None)
 
@@ -214,15 +228,15 @@ def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=B
     made, amount = 0, Decimal(0)
     try:
         for period in BillingCalendar.select().where(BillingCalendar.billing_date == billing_date):
-            query = (ConsumptionPoint.select(ConsumptionPoint, Property).join(Property)
-                     .where(ConsumptionPoint.billing_group == period.billing_group)
-                     .order_by(ConsumptionPoint.id))
-            if only_points is not None:
-                query = query.where(ConsumptionPoint.id.in_(only_points))
-            points = list(query)
+            points = group_points(period.billing_group, only_points)
+            done = {k for (k,) in Invoice.select(Invoice.billing_key).where(
+                Invoice.billing_key.startswith("water:") & (Invoice.period_start == period.period_start)).tuples()}
+            points = [p for p in points if f"water:{p.id}:{period.period_start.isoformat()}" not in done]
+            scope = ConsumptionPoint.select(ConsumptionPoint.id).where(
+                ConsumptionPoint.billing_group == period.billing_group)
+            loaded = load_water_batch(points, period.period_start, scope)  # the whole group at once
             for i in range(0, len(points), batch_size):
                 chunk = points[i:i + batch_size]
-                loaded = load_water_batch(chunk, period.period_start)
                 drafts = [water_draft(p, *loaded[p.id], period, tariffs) for p in chunk]
                 for invoice in save_batch(drafts, numbers=numbers, run=run, settings=settings):
                     made, amount = made + 1, amount + invoice.total
