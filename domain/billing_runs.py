@@ -64,11 +64,13 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings) -> list:
     keys = [d.key for d in drafts]
     done = {k for (k,) in Invoice.select(Invoice.billing_key).where(Invoice.billing_key.in_(keys)).tuples()}
     drafts = [d for d in drafts if d.key not in done]
+    # Unused credits are few at any time: read them all rather than list every customer.
+    customers = {d.customer_id for d in drafts}
     credits = defaultdict(list)
     for credit in (Credit.select(Credit, Invoice.number).join(Invoice, on=(Credit.source_invoice == Invoice.id))
-                   .where(Credit.customer.in_({d.customer_id for d in drafts}) &
-                          Credit.used_invoice.is_null() & ~Credit.refund_due).order_by(Credit.id)):
-        credits[credit.customer_id].append(credit)
+                   .where(Credit.used_invoice.is_null() & ~Credit.refund_due).order_by(Credit.id)):
+        if credit.customer_id in customers:
+            credits[credit.customer_id].append(credit)
     threshold = Decimal(settings["CREDIT_REFUND_THRESHOLD"])
     invoices, rows, used, new_credits, emptyings = [], [], {}, [], {}
     with db.atomic():

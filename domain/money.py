@@ -13,7 +13,9 @@ def to_decimal(value) -> Decimal:
 
 
 def round_cents(value) -> Decimal:
-    return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if type(value) is not Decimal:  # the common case skips to_decimal's checks: billing is hot
+        value = to_decimal(value)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def vat_part(gross: Decimal, vat_rate_percent: Decimal) -> Decimal:
