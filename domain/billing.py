@@ -18,7 +18,6 @@ date, waste treatment and bin emptying as separate rows.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,11 +41,11 @@ class Row:
     period_start: dt.date | None = None
     period_end: dt.date | None = None  # inclusive
     meta: dict = field(default_factory=dict)
+    amount: Decimal = field(init=False)
 
-    @functools.cached_property
-    def amount(self) -> Decimal:
-        """Rounded once; quantity and unit price are not changed after a row is made."""
-        return round_cents(self.quantity * self.unit_price)
+    def __post_init__(self):
+        # Rounded once, when the row is made; quantity and unit price never change after.
+        self.amount = round_cents(self.quantity * self.unit_price)
 
 
 def total(rows) -> Decimal:

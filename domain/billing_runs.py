@@ -55,15 +55,16 @@ class Draft:
     emptying_ids: list = field(default_factory=list)
 
 
-def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings) -> list:
+def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings, known_new: bool = False) -> list:
     """Write drafts in one transaction: invoices, their rows, credits used and made.
 
     A draft whose key is already billed is skipped (a rerun after an interruption)."""
     if not drafts:
         return []
-    keys = [d.key for d in drafts]
-    done = {k for (k,) in Invoice.select(Invoice.billing_key).where(Invoice.billing_key.in_(keys)).tuples()}
-    drafts = [d for d in drafts if d.key not in done]
+    if not known_new:  # the caller may have filtered billed keys already (the water run does)
+        keys = [d.key for d in drafts]
+        done = {k for (k,) in Invoice.select(Invoice.billing_key).where(Invoice.billing_key.in_(keys)).tuples()}
+        drafts = [d for d in drafts if d.key not in done]
     # Unused credits are few at any time: read them all rather than list every customer.
     customers = {d.customer_id for d in drafts}
     credits = defaultdict(list)
@@ -240,7 +241,7 @@ def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=B
             for i in range(0, len(points), batch_size):
                 chunk = points[i:i + batch_size]
                 drafts = [water_draft(p, *loaded[p.id], period, tariffs) for p in chunk]
-                for invoice in save_batch(drafts, numbers=numbers, run=run, settings=settings):
+                for invoice in save_batch(drafts, numbers=numbers, run=run, settings=settings, known_new=True):
                     made, amount = made + 1, amount + invoice.total
     except Exception as error:
         BillingRun.update(status="failed", error=str(error)[:2000], finished_at=utcnow(),
