@@ -154,14 +154,27 @@ def demo_data(properties, seed, if_empty):
         click.echo(demo.describe_logins())
 
 
-@click.command("scheduler")
-@with_appcontext
+scheduler_cli = AppGroup("scheduler", help="Background jobs.")
+
+
+@scheduler_cli.command("run")
 def scheduler_run():
     """Run the background jobs in this process (instead of inside the web server)."""
     import scheduler
     scheduler.run_forever(current_app._get_current_object())
 
 
+@scheduler_cli.command("status")
+def scheduler_status():
+    """Which process holds the lease, and each job's last run."""
+    from models import JobRun, SchedulerLease
+    with db.connection_context():
+        lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
+        click.echo(f"lease: {lease.holder} until {lease.expires_at}" if lease else "lease: nobody")
+        for run in JobRun.select().order_by(JobRun.started_at.desc()).limit(20):
+            click.echo(f"{run.job:20} {run.period_key} {run.status:8} {run.result or run.error or ''}")
+
+
 def register(app) -> None:
-    for command in (db_cli, translate_cli, outbox_cli, billing_cli, create_staff, demo_data, scheduler_run):
+    for command in (db_cli, translate_cli, outbox_cli, billing_cli, scheduler_cli, create_staff, demo_data):
         app.cli.add_command(command)

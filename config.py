@@ -21,6 +21,9 @@ DEFAULTS: dict[str, object] = {
     "MAIL_FROM": "Kotipiha <noreply@kotipiha.invalid>",
     "MAIL_DIR": None,  # where mail goes without SMTP: instance/mail
     "SCHEDULER_ENABLED": False,
+    "SCHEDULER_LEASE_SECONDS": 120,  # another process takes over this long after the holder dies
+    "SCHEDULER_HEARTBEAT_SECONDS": 30.0,
+    "PICKUP_REMINDER_TIME": "18:00",  # the evening before an emptying
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-* to trust
     "UTILITY_NAME": "Kymen Vesi ja Jäte (demo)",
     "UTILITY_EMAIL": "asiakaspalvelu@kotipiha.invalid",
@@ -63,6 +66,8 @@ def _coerce(default, raw: str):
         return raw.strip().lower() in _TRUE
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     return raw
 
 

@@ -1,26 +1,74 @@
-"""Background jobs with APScheduler, in exactly one process.
+"""Background jobs with APScheduler, in exactly one process of the whole installation.
 
 The scheduler runs inside the web server when SCHEDULER_ENABLED is on, or as its own
-process with `flask scheduler`. A lock file in the instance folder lets only one process
-on the server run the jobs; the others keep trying, so when that process dies another
-takes over within a minute.
+process with `flask scheduler run`. A lease row in the database lets one process run the
+jobs — across gunicorn workers and across servers sharing the database; the holder renews
+it every SCHEDULER_HEARTBEAT_SECONDS, and when it dies another process takes the lease
+within SCHEDULER_LEASE_SECONDS. Whoever takes it first catches up on what was missed.
+The job functions live next to the domain code they drive; the ledger (domain/jobs.py)
+makes each job run once per date.
 """
 from __future__ import annotations
 
-import fcntl
+import datetime as dt
 import logging
 import threading
-from pathlib import Path
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
-from domain.clock import HELSINKI, now
+from domain import jobs
+from domain.clock import HELSINKI, today
 from models import db
 
 log = logging.getLogger(__name__)
-LOCK_RETRY_SECONDS = 60
-_lock_handle = None
+
+
+def _billing(day, settings):
+    from domain import billing_runs
+    runs = billing_runs.run_due(day, settings)
+    return "; ".join(f"{r.kind}: {r.invoices} invoices" for r in runs) or "nothing to bill"
+
+
+def _dunning(day, settings):
+    from domain import dunning
+    sent = dunning.run(day, settings)
+    return f"{sent['first']} first, {sent['second']} second reminders"
+
+
+def _interest(day, settings):
+    from domain import interest
+    if not (day.month in (1, 7) and day.day == 20):
+        return "not an interest day"
+    return f"{interest.run(day, settings)} interest invoices"
+
+
+def _pickup(day, settings):
+    from domain import notifications
+    return notifications.pickup_reminders(day, settings)
+
+
+def _reading(day, settings):
+    from domain import notifications
+    return notifications.reading_reminders(day, settings)
+
+
+def _composting(day, settings):
+    from domain import notifications
+    return notifications.compost_renewals(day, settings)
+
+
+def daily_jobs(settings) -> list[jobs.Job]:
+    hour, minute = (int(p) for p in str(settings.get("PICKUP_REMINDER_TIME", "18:00")).split(":"))
+    return [
+        jobs.Job("billing", _billing, dt.time(6, 0), catch_up_days=7),
+        jobs.Job("dunning", _dunning, dt.time(7, 0), catch_up_days=3),
+        jobs.Job("late_interest", _interest, dt.time(8, 0), catch_up_days=10),
+        jobs.Job("reading_reminders", _reading, dt.time(9, 0)),
+        jobs.Job("compost_renewals", _composting, dt.time(9, 30)),
+        # A missed evening is not caught up the next morning: the bin was emptied already.
+        jobs.Job("pickup_reminders", _pickup, dt.time(hour, minute)),
+    ]
 
 
 def send_outbox() -> None:
@@ -30,86 +78,73 @@ def send_outbox() -> None:
         log.info("outbox: sent %d, failed %d", sent, failed)
 
 
-def run_billing() -> None:
-    """Today's billing runs; repeating them bills nothing twice (unique billing keys)."""
-    from flask import current_app
-    from domain import billing_runs
-    from domain.clock import today
-    for run in billing_runs.run_due(today(), current_app.config):
-        log.info("billing: %s run %d made %d invoices", run.kind, run.id, run.invoices)
+class Runner:
+    """Holds the lease and, while holding it, a running APScheduler."""
+
+    def __init__(self, app):
+        self.app = app
+        self.holder = jobs.holder_id()
+        self.scheduler = None
+        self.stopping = threading.Event()
+
+    def _with_app(self, function, *args):
+        with self.app.app_context(), db.connection_context():
+            return function(*args)
+
+    def run_daily(self, job):
+        self._with_app(jobs.run_once, job, today(), self.app.config)
+
+    def heartbeat(self) -> bool:
+        """Take or renew the lease; start or stop the jobs to match. True while holding it."""
+        cfg = self.app.config
+        held = self._with_app(jobs.try_lease, self.holder, int(cfg["SCHEDULER_LEASE_SECONDS"]))
+        if held and self.scheduler is None:
+            self.start()
+        elif not held and self.scheduler is not None:
+            log.warning("scheduler lease lost; stopping the jobs here")
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        return held
+
+    def start(self):
+        cfg = self.app.config
+        scheduler = BackgroundScheduler(timezone=HELSINKI)
+        scheduler.add_job(self._with_app, "interval", args=(send_outbox,), id="outbox", minutes=1,
+                          coalesce=True, max_instances=1, next_run_time=dt.datetime.now(HELSINKI))
+        for job in daily_jobs(cfg):
+            scheduler.add_job(self.run_daily, "cron", args=(job,), id=job.id, hour=job.at.hour,
+                              minute=job.at.minute, coalesce=True, max_instances=1, misfire_grace_time=3600)
+        scheduler.start()
+        self.scheduler = scheduler
+        log.info("scheduler started in this process (%s)", self.holder)
+        print(f"scheduler started {self.holder}", flush=True)  # noqa: T201 - for operators and tests
+        self._with_app(jobs.catch_up, daily_jobs(cfg), cfg)
+
+    def loop(self):
+        every = float(self.app.config["SCHEDULER_HEARTBEAT_SECONDS"])
+        while not self.stopping.is_set():
+            try:
+                self.heartbeat()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+                log.exception("scheduler heartbeat failed")
+            self.stopping.wait(every)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        self._with_app(jobs.release_lease, self.holder)
 
 
-def run_dunning() -> None:
-    from flask import current_app
-    from domain import dunning
-    from domain.clock import today
-    sent = dunning.run(today(), current_app.config)
-    log.info("dunning: %d first and %d second reminders", sent["first"], sent["second"])
-
-
-def run_late_interest() -> None:
-    from flask import current_app
-    from domain import interest
-    from domain.clock import today
-    log.info("late interest: %d invoices", interest.run(today(), current_app.config))
-
-
-JOBS = {
-    # id: (function, trigger, trigger arguments)
-    "outbox": (send_outbox, "interval", {"minutes": 1}),
-    "billing": (run_billing, "cron", {"hour": 6, "minute": 0}),
-    "dunning": (run_dunning, "cron", {"hour": 7, "minute": 0}),
-    # Twice a year, for the half-year that ended; repeating it bills nothing twice.
-    "late_interest": (run_late_interest, "cron", {"month": "1,7", "day": 20, "hour": 8}),
-}
-
-
-def run_job(app, function) -> None:
-    """Run one job with an app context and its own database connection."""
-    with app.app_context(), db.connection_context():
-        function()
-
-
-def configure(scheduler, app):
-    for job_id, (function, trigger, arguments) in JOBS.items():
-        first = {"next_run_time": now()} if trigger == "interval" else {}
-        scheduler.add_job(run_job, trigger, args=(app, function), id=job_id, replace_existing=True,
-                          coalesce=True, max_instances=1, misfire_grace_time=3600, **first, **arguments)
-    return scheduler
-
-
-def acquire_lock(app) -> bool:
-    """Hold the instance's scheduler lock for the life of this process, if it is free."""
-    global _lock_handle
-    if _lock_handle is not None:
-        return True
-    handle = open(Path(app.instance_path) / "scheduler.lock", "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return False
-    _lock_handle = handle
-    return True
-
-
-def start_in_app(app) -> None:
-    """Start the jobs in this process now, or as soon as the lock becomes free."""
-    def attempt():
-        if acquire_lock(app):
-            configure(BackgroundScheduler(timezone=HELSINKI), app).start()
-            log.info("scheduler started in this process")
-        else:
-            timer = threading.Timer(LOCK_RETRY_SECONDS, attempt)
-            timer.daemon = True
-            timer.start()
-    attempt()
+def start_in_app(app) -> Runner:
+    """SCHEDULER_ENABLED: every worker tries; the lease lets one of them run the jobs."""
+    runner = Runner(app)
+    threading.Thread(target=runner.loop, name="kotipiha-scheduler", daemon=True).start()
+    return runner
 
 
 def run_forever(app) -> None:
-    """`flask scheduler`: wait for the lock, then run the jobs until stopped."""
-    import time
-    while not acquire_lock(app):
-        log.info("another process runs the scheduler; waiting")
-        time.sleep(LOCK_RETRY_SECONDS)
-    configure(BlockingScheduler(timezone=HELSINKI), app).start()
+    """`flask scheduler run`: the jobs in this process, until stopped."""
+    runner = Runner(app)
+    try:
+        runner.loop()
+    except KeyboardInterrupt:
+        runner.stopping.set()
+        time.sleep(0)

@@ -33,6 +33,9 @@ SUBJECTS = {
     "support_received": _l("We received your message"),
     "support_answer": _l("Customer service answered your message"),
     "payment_reminder": _l("Payment reminder"),
+    "pickup_reminder": _l("Emptying tomorrow: put your bin out tonight"),
+    "reading_reminder": _l("Time to report your water meter reading"),
+    "compost_renewal": _l("Your composting notification is about to expire"),
 }
 
 
@@ -42,16 +45,21 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + path
 
 
-def queue(recipient: str, template: str, language: str, *, kind: str, **context) -> Outbox:
-    """Render `email/<template>.txt|.html` in `language` and put it in the outbox."""
+def queue(recipient: str, template: str, language: str, *, kind: str, unsubscribe: str | None = None,
+          **context) -> Outbox:
+    """Render `email/<template>.txt|.html` in `language` and put it in the outbox.
+
+    With `unsubscribe` (a token) the mail carries a one-click link that turns its kind off."""
+    unsubscribe_url = external_url("notifications.unsubscribe", token=unsubscribe) if unsubscribe else None
     with force_locale(language):
-        context.update(external_url=external_url, utility=_utility())
+        context.update(external_url=external_url, utility=_utility(), unsubscribe_url=unsubscribe_url)
         subject = str(SUBJECTS[template])
         text = render_template(f"email/{template}.txt", subject=subject, **context)
         html = render_template(f"email/{template}.html", subject=subject, **context)
     domain = current_app.config["MAIL_FROM"].rsplit("@", 1)[-1].strip(">").strip() or "kotipiha"
     return Outbox.create(recipient=recipient, subject=subject, body_text=text, body_html=html,
-                         message_id=make_msgid(domain=domain), kind=kind, language=language)
+                         message_id=make_msgid(domain=domain), kind=kind, language=language,
+                         list_unsubscribe=unsubscribe_url)
 
 
 def _utility() -> dict:
@@ -71,6 +79,9 @@ def build_message(mail: Outbox, sender: str) -> EmailMessage:
     message.add_alternative(mail.body_html, subtype="html")
     # After the parts: making the alternative moves Content-* headers into the first part.
     message["Content-Language"] = mail.language
+    if mail.list_unsubscribe:
+        message["List-Unsubscribe"] = f"<{mail.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     return message
 
 

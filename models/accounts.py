@@ -157,6 +157,7 @@ class Outbox(BaseModel):
     last_error = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    list_unsubscribe = CharField(null=True)  # the one-click unsubscribe URL of a reminder
 
     MAX_ATTEMPTS = 8
 

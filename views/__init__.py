@@ -2,11 +2,12 @@
 
 
 def register_blueprints(app) -> None:
-    from views import (account, auth, compost, errors, feed, invoices, labels, pages, properties, staff,
-                       support, waste, water)
+    from views import (account, auth, compost, errors, feed, invoices, labels, notifications, pages,
+                       properties, staff, support, waste, water)
 
     labels.init_app(app)
     errors.init_app(app)
 
-    for module in (pages, auth, account, properties, waste, feed, water, invoices, compost, support, staff):
+    for module in (pages, auth, account, notifications, properties, waste, feed, water, invoices, compost,
+                   support, staff):
         app.register_blueprint(module.bp)

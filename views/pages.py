@@ -39,7 +39,7 @@ RESIDENT_NAV = (("properties.index", _l("My properties")), ("water.index", _l("W
 STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests")),
              ("staff.inbox", _l("Support inbox")), ("staff.readings", _l("Readings")),
              ("staff.customers", _l("Customers")), ("staff.compost_register", _l("Composting register")),
-             ("staff.billing", _l("Billing")), ("staff.audit", _l("Audit log")),
+             ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")),
              ("account.index", _l("Account")))
 
 

@@ -337,3 +337,32 @@ def owner_change(point_id):
             return redirect_after_post(url_for("staff.customer", customer_id=new.id))
     status = 422 if form.is_submitted() and form.errors else 200
     return render("staff/owner_change.html", status=status, point=point, form=form)
+
+
+# -- background jobs ----------------------------------------------------------------------
+
+@bp.route("/jobs", methods=["GET", "POST"])
+@staff_required
+def jobs_page():
+    import scheduler
+    from domain import jobs
+    from domain.clock import now
+    from models import JobRun, SchedulerLease
+    daily = {job.id: job for job in scheduler.daily_jobs(current_app.config)}
+    if request.method == "POST":
+        job = daily.get(request.form.get("job"))
+        if job is None:
+            abort(404)
+        run = jobs.run_once(job, today(), current_app.config)
+        AuditLog.record(current_user, "job_run_now", None, after={"job": job.id}, ip=client_ip())
+        flash(_("Done: %(result)s", result=run.result or run.error) if run else
+              _("This job has already run today."), "success" if run and run.status == "done" else "info")
+        return redirect_after_post(url_for("staff.jobs_page"))
+    moment = now()
+    rows = []
+    for job in daily.values():
+        last = JobRun.select().where(JobRun.job == job.id).order_by(JobRun.started_at.desc()).first()
+        failures = JobRun.select().where((JobRun.job == job.id) & (JobRun.status == "failed")).count()
+        rows.append({"job": job, "last": last, "next": job.next_run(moment), "failures": failures})
+    lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
+    return render("staff/jobs.html", rows=rows, lease=lease)

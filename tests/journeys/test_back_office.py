@@ -148,7 +148,8 @@ def test_new_pages_in_swedish_are_accessible(page, browser, live_server):
         assert_accessible(page)
     context, staff = staff_page(browser, live_server, "sv")
     for path in ("/staff/", "/staff/requests", "/staff/support", "/staff/readings",
-                 "/staff/customers?q=Virtanen", "/staff/audit", "/staff/compost", "/staff/billing"):
+                 "/staff/customers?q=Virtanen", "/staff/audit", "/staff/compost", "/staff/billing",
+                 "/staff/jobs"):
         staff.goto(path)
         assert staff.locator("html").get_attribute("lang") == "sv"
         assert_accessible(staff)

@@ -98,6 +98,8 @@ def test_pages_in_swedish_are_accessible(page, live_server):
     assert_accessible(page)
     page.goto("/account/")
     assert_accessible(page)
+    page.goto("/account/notifications")
+    assert_accessible(page)
 
 
 def test_start_page_is_installable_and_works_offline(profile_context, live_server):

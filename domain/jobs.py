@@ -1,0 +1,114 @@
+"""Background jobs: what runs when, a ledger so each period runs once, and a lease so one
+process in the whole installation runs them.
+
+Every daily job has a time of day (Europe/Helsinki) and runs once per date: the ledger
+(`JobRun`, unique per job and date) records its start, end, result or error. On start-up
+the scheduler catches up: a daily job whose time has passed today without a run is run
+once, and jobs that must not skip a day (billing, dunning) also run for the days the
+server was down, at most `catch_up_days` back — once per missed date, never once per
+missed tick.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from peewee import IntegrityError
+
+from domain.clock import HELSINKI, now, utcnow
+from models import JobRun, SchedulerLease, db
+
+log = logging.getLogger(__name__)
+STALE_RUN = dt.timedelta(hours=2)  # a run "running" this long died with its process
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    function: Callable  # function(day, settings) -> a short result text
+    at: dt.time  # time of day in Helsinki
+    catch_up_days: int = 0  # how many days back a missed run is still made
+
+    def due_days(self, moment: dt.datetime) -> list[dt.date]:
+        """The dates whose run time has passed, newest last, within the catch-up window."""
+        today = moment.date()
+        days = [today - dt.timedelta(days=n) for n in range(self.catch_up_days, 0, -1)]
+        if moment.time() >= self.at:
+            days.append(today)
+        return days
+
+    def next_run(self, moment: dt.datetime) -> dt.datetime:
+        candidate = dt.datetime.combine(moment.date(), self.at, tzinfo=HELSINKI)
+        return candidate if candidate > moment else candidate + dt.timedelta(days=1)
+
+
+def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
+    """Run the job for `day` unless the ledger shows it done (or running) already."""
+    key = day.isoformat()
+    try:
+        with db.atomic():
+            run = JobRun.create(job=job.id, period_key=key)
+    except IntegrityError:
+        run = JobRun.get((JobRun.job == job.id) & (JobRun.period_key == key))
+        retry = run.status == "failed" or (run.status == "running" and run.started_at < utcnow() - STALE_RUN)
+        if not retry:
+            return None
+        claimed = (JobRun.update(status="running", started_at=utcnow(), error=None)
+                   .where((JobRun.id == run.id) & (JobRun.status == run.status)).execute())
+        if not claimed:
+            return None
+    try:
+        result = job.function(day, settings)
+    except Exception as error:  # noqa: BLE001 - recorded in the ledger and shown to staff
+        log.exception("job %s for %s failed", job.id, key)
+        JobRun.update(status="failed", finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:2000]
+                      ).where(JobRun.id == run.id).execute()
+    else:
+        JobRun.update(status="done", finished_at=utcnow(), result=str(result or "")[:2000]).where(
+            JobRun.id == run.id).execute()
+    return JobRun.get_by_id(run.id)
+
+
+def catch_up(jobs, settings, moment: dt.datetime | None = None) -> list[JobRun]:
+    moment = moment or now()
+    made = []
+    for job in jobs:
+        for day in job.due_days(moment):
+            run = run_once(job, day, settings)
+            if run is not None:
+                made.append(run)
+    return made
+
+
+# -- the lease ------------------------------------------------------------------------------
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def try_lease(holder: str, seconds: int, name: str = "scheduler") -> bool:
+    """Take or renew the lease; False while another live process holds it."""
+    moment = utcnow()
+    expires = moment + dt.timedelta(seconds=seconds)
+    with db.atomic():
+        renewed = (SchedulerLease.update(holder=holder, expires_at=expires)
+                   .where((SchedulerLease.name == name) &
+                          ((SchedulerLease.holder == holder) | (SchedulerLease.expires_at < moment)))
+                   .execute())
+        if renewed:
+            return True
+    try:
+        with db.atomic():
+            SchedulerLease.create(name=name, holder=holder, expires_at=expires)
+        return True
+    except IntegrityError:
+        return False
+
+
+def release_lease(holder: str, name: str = "scheduler") -> None:
+    SchedulerLease.delete().where((SchedulerLease.name == name) & (SchedulerLease.holder == holder)).execute()

@@ -1,0 +1,125 @@
+"""Reminders residents get by email: pickup, reading, composting renewal.
+
+Each goes out once: a NotificationLog key names the reminder (who, what, for which date),
+and the mail is queued in the same transaction as the key. Every reminder respects the
+resident's preferences and carries a one-click unsubscribe link for its kind.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from flask import current_app
+from peewee import IntegrityError
+
+from domain import mail, schedule
+from models import (BillingCalendar, CompostNotice, ConsumptionPoint, Meter, NotificationLog,
+                    NotificationPref, Property, Reading, User, WasteContract, db)
+
+RENEWAL_NOTICE_DAYS = (60, 14)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(user, kind: str) -> str:
+    return _serializer().dumps({"u": user.id, "k": kind})
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if data.get("k") not in NotificationPref.KINDS:
+        return None
+    return data["u"], data["k"]
+
+
+def set_preference(user, kind: str, enabled: bool, channel: str = "email") -> None:
+    (NotificationPref.insert(user=user, kind=kind, channel=channel, enabled=enabled)
+     .on_conflict(conflict_target=[NotificationPref.user, NotificationPref.kind, NotificationPref.channel],
+                  update={NotificationPref.enabled: enabled}).execute())
+
+
+def _send_once(key: str, user, template: str, kind: str, **context) -> bool:
+    try:
+        with db.atomic():
+            NotificationLog.create(key=key)
+            mail.queue(user.email, template, user.language, kind=kind, user=user,
+                       unsubscribe=unsubscribe_token(user, kind), **context)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _residents_of(customer_ids):
+    users = {}
+    for user in User.select().where(User.customer.in_(list(customer_ids)) & User.active):
+        users.setdefault(user.customer_id, []).append(user)
+    return users
+
+
+def pickup_reminders(day: dt.date, settings=None) -> str:
+    """The evening before each planned emptying, to residents who asked for it."""
+    tomorrow = day + dt.timedelta(days=1)
+    wanting = (User.select(User.customer).join(NotificationPref)
+               .where((NotificationPref.kind == "pickup") & NotificationPref.enabled & User.active))
+    contracts = WasteContract.select().join(Property).where(Property.customer.in_(wanting))
+    plans = schedule.plans_for(contracts)
+    due = [p for p in plans if schedule.planned_emptyings(p, tomorrow, tomorrow)]
+    by_contract = {c.id: c for c in WasteContract.select(WasteContract, Property).join(Property)
+                   .where(WasteContract.id.in_([p.contract_id for p in due]))}
+    users = _residents_of({c.property.customer_id for c in by_contract.values()})
+    sent = 0
+    for plan in due:
+        contract = by_contract[plan.contract_id]
+        for user in users.get(contract.property.customer_id, []):
+            if NotificationPref.wants(user, "pickup"):
+                sent += _send_once(f"pickup:{user.id}:{contract.id}:{tomorrow}", user, "pickup_reminder",
+                                   "pickup", contract=contract, day=tomorrow)
+    return f"{sent} pickup reminders"
+
+
+def reading_reminders(day: dt.date, settings=None) -> str:
+    """A week before a group's last reporting day, to customers with a mechanical meter who
+    have not reported in the period; and the December reading card (report by 31.12.)."""
+    sent = 0
+    for period in BillingCalendar.select().where(BillingCalendar.report_by == day + dt.timedelta(days=7)):
+        sent += _remind_readers(period.billing_group, period.period_start, period.report_by,
+                                f"reading:{period.billing_group}:{period.period_start}")
+    if day.month == 12 and day.day == 1:
+        year_end = dt.date(day.year, 12, 31)
+        for group in ("1", "2", "3"):
+            sent += _remind_readers(group, dt.date(day.year, 1, 1), year_end, f"reading-card:{day.year}")
+    return f"{sent} reading reminders"
+
+
+def _remind_readers(group: str, start: dt.date, report_by: dt.date, key_prefix: str) -> int:
+    reported = Reading.select(Reading.meter).where(Reading.read_on.between(start, report_by))
+    points = list(ConsumptionPoint.select(ConsumptionPoint, Property).join(Property).switch(ConsumptionPoint)
+                  .join(Meter).where((ConsumptionPoint.billing_group == group) & (Meter.kind == "mechanical") &
+                                     Meter.removed_on.is_null() & Meter.id.not_in(reported)))
+    users = _residents_of({p.property.customer_id for p in points})
+    sent = 0
+    for point in points:
+        for user in users.get(point.property.customer_id, []):
+            if NotificationPref.wants(user, "reading"):
+                sent += _send_once(f"{key_prefix}:{point.id}:{user.id}", user, "reading_reminder", "reading",
+                                   point=point, report_by=report_by)
+    return sent
+
+
+def compost_renewals(day: dt.date, settings=None) -> str:
+    """60 and 14 days before a composting notice expires, unless it was renewed."""
+    sent = 0
+    for days in RENEWAL_NOTICE_DAYS:
+        notices = CompostNotice.select().where(CompostNotice.valid_until == day + dt.timedelta(days=days))
+        for notice in notices:
+            if notice.renewals.exists() or notice.user is None:
+                continue
+            if NotificationPref.wants(notice.user, "composting"):
+                sent += _send_once(f"compost:{notice.id}:{days}", notice.user, "compost_renewal",
+                                   "composting", notice=notice, days=days)
+    return f"{sent} renewal reminders"

@@ -1,0 +1,58 @@
+"""The scheduler's bookkeeping and what residents want to be told."""
+from __future__ import annotations
+
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+
+from domain.clock import utcnow
+from models.accounts import User
+from models.base import BaseModel
+
+
+class JobRun(BaseModel):
+    """One run of a job for one period: unique, so a period is never run twice."""
+
+    job = CharField()
+    period_key = CharField()
+    started_at = DateTimeField(default=utcnow, index=True)
+    finished_at = DateTimeField(null=True)
+    status = CharField(default="running")  # running | done | failed
+    result = TextField(null=True)
+    error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("job", "period_key"), True),)
+
+
+class SchedulerLease(BaseModel):
+    """Who runs the jobs now; another process takes over when the lease expires."""
+
+    name = CharField(primary_key=True)
+    holder = CharField()
+    expires_at = DateTimeField()
+
+
+class NotificationPref(BaseModel):
+    """A resident's choice for one kind of notification on one channel."""
+
+    user = ForeignKeyField(User, backref="notification_prefs", on_delete="CASCADE")
+    kind = CharField()
+    channel = CharField()  # email
+    enabled = BooleanField()
+
+    KINDS = ("pickup", "reading", "composting", "decisions", "invoices")
+    DEFAULTS = {"pickup": False, "reading": True, "composting": True, "decisions": True, "invoices": True}
+
+    class Meta:
+        indexes = ((("user", "kind", "channel"), True),)
+
+    @classmethod
+    def wants(cls, user, kind: str, channel: str = "email") -> bool:
+        pref = cls.get_or_none((cls.user == user) & (cls.kind == kind) & (cls.channel == channel))
+        return pref.enabled if pref is not None else cls.DEFAULTS.get(kind, True)
+
+
+class NotificationLog(BaseModel):
+    """A reminder that went out, by a key such as 'pickup:<contract>:<date>'."""
+
+    key = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
