@@ -5,7 +5,7 @@ the email to the resident in their language.
 """
 from __future__ import annotations
 
-from domain import mail
+from domain import notifications
 from domain.clock import utcnow
 from models import AuditLog, Reading, User, WasteContract, WasteOrder, db
 
@@ -42,10 +42,7 @@ def decide_order(order: WasteOrder, staff, *, approve: bool, note: str = "", ip=
             order.save(only=[WasteOrder.contract])
         AuditLog.record(staff, "order_approve" if approve else "order_reject", order, before=before,
                         after={"status": order.status, "note": order.decision_note}, ip=ip)
-        resident = _resident_of(order)
-        if resident is not None:
-            mail.queue(resident.email, "order_decision", resident.language, kind="decisions",
-                       user=resident, order=order)
+        notifications.notify(_resident_of(order), "order_decision", "decisions", order=order)
     return order
 
 
@@ -67,7 +64,5 @@ def review_reading(reading: Reading, staff, *, accept: bool, note: str = "", ip=
         AuditLog.record(staff, "reading_accept" if accept else "reading_reject", reading,
                         before=before, after={"status": reading.status, "note": reading.review_note}, ip=ip)
         if not accept and reading.reported_by_id:
-            user = reading.reported_by
-            mail.queue(user.email, "reading_rejected", user.language, kind="decisions", user=user,
-                       reading=reading)
+            notifications.notify(reading.reported_by, "reading_rejected", "decisions", reading=reading)
     return reading

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from domain import mail
+from domain import mail, notifications
 from domain.payments import open_amount
 from models import Customer, Invoice, Reminder, User, db
 
@@ -62,9 +62,10 @@ def _remind(invoice, number, day, cutoff, debt, settings) -> None:
         reminder = Reminder.create(invoice=invoice, number=number, sent_on=day, fee=fee,
                                    open_amount=debt + fee, cutoff_date=cutoff)
         user = User.select().where(User.customer == invoice.customer_id).first()
-        email = user.email if user else invoice.customer.email
-        if email:
-            mail.queue(email, "payment_reminder", user.language if user else invoice.customer.language,
+        if user is not None:
+            notifications.notify(user, "payment_reminder", "invoices", invoice=invoice, reminder=reminder)
+        elif invoice.customer.email:  # a customer without an account has no preferences to respect
+            mail.queue(invoice.customer.email, "payment_reminder", invoice.customer.language,
                        kind="invoices", invoice=invoice, reminder=reminder)
 
 

@@ -108,6 +108,9 @@ def _deliver_file(message: EmailMessage, mail: Outbox, cfg) -> Path:
     return path
 
 
+CLAIM_FOR = dt.timedelta(minutes=10)
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8 … minutes, at most six hours."""
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
@@ -118,6 +121,13 @@ def send_due(limit: int = 200) -> tuple[int, int]:
     cfg = current_app.config
     sent = failed = 0
     for mail in list(Outbox.due(utcnow()).limit(limit)):
+        # Claim the mail first, so that two senders (the job and `flask outbox send`) never
+        # send the same one; a claim left by a sender that died expires after CLAIM_FOR.
+        claimed = (Outbox.update(status="sending", next_attempt_at=utcnow() + CLAIM_FOR)
+                   .where((Outbox.id == mail.id) & (Outbox.status == mail.status) &
+                          (Outbox.next_attempt_at == mail.next_attempt_at)).execute())
+        if not claimed:
+            continue
         message = build_message(mail, cfg["MAIL_FROM"])
         try:
             if cfg["SMTP_HOST"]:

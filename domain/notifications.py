@@ -43,6 +43,16 @@ def set_preference(user, kind: str, enabled: bool, channel: str = "email") -> No
                   update={NotificationPref.enabled: enabled}).execute())
 
 
+def notify(user, template: str, kind: str, **context) -> bool:
+    """Queue a mail of `kind` to a user who has not turned that kind off, with its
+    unsubscribe link. Call inside the transaction of the change it tells about."""
+    if user is None or not NotificationPref.wants(user, kind):
+        return False
+    mail.queue(user.email, template, user.language, kind=kind, user=user,
+               unsubscribe=unsubscribe_token(user, kind), **context)
+    return True
+
+
 def _send_once(key: str, user, template: str, kind: str, **context) -> bool:
     try:
         with db.atomic():

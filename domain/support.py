@@ -81,8 +81,12 @@ def reply(thread: SupportThread, author, body: str, *, from_staff: bool, interna
         AuditLog.record(author, "support_note" if internal else "support_reply", thread, ip=ip,
                         after={"message": message.id, "from_staff": from_staff})
         if from_staff and not internal and thread.email:
-            mail.queue(thread.email, "support_answer", thread.language, kind="decisions",
-                       thread=thread, body=body)
+            from domain import notifications
+            if thread.user_id and thread.user.email == thread.email:
+                notifications.notify(thread.user, "support_answer", "decisions", thread=thread, body=body)
+            else:  # an address given on the form, not an account's: it asked for this answer
+                mail.queue(thread.email, "support_answer", thread.language, kind="decisions",
+                           thread=thread, body=body)
     return message
 
 

@@ -151,7 +151,7 @@ class Outbox(BaseModel):
     message_id = CharField(unique=True)
     kind = CharField()
     language = CharField(default="fi")
-    status = CharField(default="pending")  # pending | sent | failed
+    status = CharField(default="pending")  # pending | sending | sent | failed
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     last_error = TextField(null=True)
@@ -163,5 +163,6 @@ class Outbox(BaseModel):
 
     @classmethod
     def due(cls, moment):
-        return (cls.select().where((cls.status == "pending") & (cls.next_attempt_at <= moment))
+        """Pending mail whose time has come, and mail a dead sender had claimed."""
+        return (cls.select().where(cls.status.in_(("pending", "sending")) & (cls.next_attempt_at <= moment))
                 .order_by(cls.id))

@@ -101,3 +101,19 @@ def test_retry_delays_grow_and_are_capped():
     assert delays[0] == dt.timedelta(minutes=1)
     assert all(a <= b for a, b in zip(delays, delays[1:]))
     assert delays[-1] == dt.timedelta(hours=6)
+
+
+def test_a_claimed_mail_is_not_sent_by_a_second_sender_until_the_claim_expires(smtp_app, smtp):
+    from models import Outbox
+    accounts.start_password_reset(factories.resident().username, minutes=60)
+    mail_row = Outbox.get()
+    start = now()
+    set_clock(start)
+    # Another sender claimed it and died before sending (stored times are naive UTC).
+    from domain.clock import utcnow
+    Outbox.update(status="sending", next_attempt_at=utcnow() + mail.CLAIM_FOR).execute()
+    assert mail.send_due() == (0, 0)
+    set_clock(start + mail.CLAIM_FOR + dt.timedelta(seconds=1))
+    assert mail.send_due() == (1, 0)
+    assert [m["Message-ID"] for m in smtp.inbox.wait_for(1)] == [mail_row.message_id]
+    assert Outbox.get().status == "sent"

@@ -124,3 +124,16 @@ def test_resident_sessions_do_not_idle_out(client, office):
     login(client, resident.username)
     set_clock(NOW + dt.timedelta(hours=3))
     assert client.get("/properties/").status_code == 200
+
+
+def test_a_resident_who_turned_decisions_off_gets_no_decision_email(client, office):
+    from domain import notifications
+    resident, prop, contract, staff = office
+    with client.application.app_context():
+        notifications.set_preference(resident, "decisions", False)
+    order = WasteOrder.create(property=prop, contract=contract, kind="bin_count", effective_date=dt.date(2027, 1, 4),
+                              bin_count=2, request_key="r9", created_by=resident)
+    login(client, staff.username)
+    post_form(client, f"/staff/requests/{order.id}", {"decision": "approve"})
+    assert WasteOrder.get_by_id(order.id).status == "approved"
+    assert Outbox.select().where(Outbox.recipient == resident.email).count() == 0
