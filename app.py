@@ -43,10 +43,18 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING"):
+    if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING") and _serving():
         import scheduler
         scheduler.start_in_app(app)
     return app
+
+
+def _serving() -> bool:
+    """True under gunicorn or `flask run`; false for other `flask` commands (a migration
+    must not start billing runs on the side)."""
+    import click
+    context = click.get_current_context(silent=True)
+    return context is None or context.info_name == "run"
 
 
 def _finish_config(app: Flask) -> None:
