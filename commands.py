@@ -22,6 +22,15 @@ db_cli = AppGroup("db", help="Database schema.")
 translate_cli = AppGroup("translate", help="Translation catalogs (fi, sv, en).")
 outbox_cli = AppGroup("outbox", help="Outgoing email.")
 billing_cli = AppGroup("billing", help="Invoice runs.")
+push_cli = AppGroup("push", help="Web Push to the installed app.")
+
+
+@push_cli.command("keys")
+@click.option("--renew", is_flag=True, help="Make a new pair (every device must subscribe again).")
+def push_keys(renew):
+    """Make the VAPID key pair in the instance folder (once) and print the public key."""
+    from domain import push
+    click.echo(push.make_keys(force=renew))
 
 
 @billing_cli.command("run")
@@ -176,5 +185,6 @@ def scheduler_status():
 
 
 def register(app) -> None:
-    for command in (db_cli, translate_cli, outbox_cli, billing_cli, scheduler_cli, create_staff, demo_data):
+    for command in (db_cli, translate_cli, outbox_cli, billing_cli, push_cli, scheduler_cli, create_staff,
+                    demo_data):
         app.cli.add_command(command)

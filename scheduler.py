@@ -72,10 +72,12 @@ def daily_jobs(settings) -> list[jobs.Job]:
 
 
 def send_outbox() -> None:
+    from domain import push
     from domain.mail import send_due
     sent, failed = send_due()
-    if sent or failed:
-        log.info("outbox: sent %d, failed %d", sent, failed)
+    pushed, dropped = push.send_due()
+    if sent or failed or pushed or dropped:
+        log.info("outbox: %d mails sent, %d failed; %d pushes sent, %d dropped", sent, failed, pushed, dropped)
 
 
 class Runner:

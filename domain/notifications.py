@@ -43,25 +43,47 @@ def set_preference(user, kind: str, enabled: bool, channel: str = "email") -> No
                   update={NotificationPref.enabled: enabled}).execute())
 
 
+# Where a push notification opens the app, by template.
+PUSH_TARGETS = {
+    "pickup_reminder": lambda c: ("waste.calendar", {"property_id": c["contract"].property_id}),
+    "reading_reminder": lambda c: ("water.report", {"point_id": c["point"].id}),
+    "compost_renewal": lambda c: ("compost.index", {}),
+    "order_decision": lambda c: ("properties.detail", {"property_id": c["order"].property_id}),
+    "reading_rejected": lambda c: ("water.point", {"point_id": c["reading"].meter.point_id}),
+    "support_answer": lambda c: ("support.thread", {"thread_id": c["thread"].id}),
+    "payment_reminder": lambda c: ("invoices.detail", {"invoice_id": c["invoice"].id}),
+}
+
+
 def notify(user, template: str, kind: str, **context) -> bool:
-    """Queue a mail of `kind` to a user who has not turned that kind off, with its
-    unsubscribe link. Call inside the transaction of the change it tells about."""
-    if user is None or not NotificationPref.wants(user, kind):
+    """Tell a user, on each channel they have not turned off for `kind`: an email with its
+    unsubscribe link, and a push to their installed app. Call inside the transaction of
+    the change it tells about; both are queued, and sent later by the scheduler."""
+    if user is None:
         return False
-    mail.queue(user.email, template, user.language, kind=kind, user=user,
-               unsubscribe=unsubscribe_token(user, kind), **context)
-    return True
+    told = False
+    if NotificationPref.wants(user, kind):
+        mail.queue(user.email, template, user.language, kind=kind, user=user,
+                   unsubscribe=unsubscribe_token(user, kind), **context)
+        told = True
+    if NotificationPref.wants(user, kind, "push") and template in PUSH_TARGETS:
+        from flask_babel import force_locale
+        from domain import push
+        endpoint, values = PUSH_TARGETS[template](context)
+        with force_locale(user.language):
+            title = str(mail.SUBJECTS[template])
+        path = current_app.url_map.bind("").build(endpoint, values)
+        told = push.queue(user, title, current_app.config["UTILITY_NAME"], path) > 0 or told
+    return told
 
 
 def _send_once(key: str, user, template: str, kind: str, **context) -> bool:
     try:
         with db.atomic():
             NotificationLog.create(key=key)
-            mail.queue(user.email, template, user.language, kind=kind, user=user,
-                       unsubscribe=unsubscribe_token(user, kind), **context)
+            return notify(user, template, kind, **context)
     except IntegrityError:
         return False
-    return True
 
 
 def _residents_of(customer_ids):
@@ -75,7 +97,7 @@ def pickup_reminders(day: dt.date, settings=None) -> str:
     """The evening before each planned emptying, to residents who asked for it."""
     tomorrow = day + dt.timedelta(days=1)
     wanting = (User.select(User.customer).join(NotificationPref)
-               .where((NotificationPref.kind == "pickup") & NotificationPref.enabled & User.active))
+               .where((NotificationPref.kind == "pickup") & NotificationPref.enabled & User.active))  # any channel
     contracts = WasteContract.select().join(Property).where(Property.customer.in_(wanting))
     plans = schedule.plans_for(contracts)
     due = [p for p in plans if schedule.planned_emptyings(p, tomorrow, tomorrow)]
@@ -86,7 +108,7 @@ def pickup_reminders(day: dt.date, settings=None) -> str:
     for plan in due:
         contract = by_contract[plan.contract_id]
         for user in users.get(contract.property.customer_id, []):
-            if NotificationPref.wants(user, "pickup"):
+            if NotificationPref.wants(user, "pickup") or NotificationPref.wants(user, "pickup", "push"):
                 sent += _send_once(f"pickup:{user.id}:{contract.id}:{tomorrow}", user, "pickup_reminder",
                                    "pickup", contract=contract, day=tomorrow)
     return f"{sent} pickup reminders"
@@ -115,7 +137,7 @@ def _remind_readers(group: str, start: dt.date, report_by: dt.date, key_prefix: 
     sent = 0
     for point in points:
         for user in users.get(point.property.customer_id, []):
-            if NotificationPref.wants(user, "reading"):
+            if NotificationPref.wants(user, "reading") or NotificationPref.wants(user, "reading", "push"):
                 sent += _send_once(f"{key_prefix}:{point.id}:{user.id}", user, "reading_reminder", "reading",
                                    point=point, report_by=report_by)
     return sent
@@ -129,7 +151,7 @@ def compost_renewals(day: dt.date, settings=None) -> str:
         for notice in notices:
             if notice.renewals.exists() or notice.user is None:
                 continue
-            if NotificationPref.wants(notice.user, "composting"):
+            if NotificationPref.wants(notice.user, "composting") or NotificationPref.wants(notice.user, "composting", "push"):
                 sent += _send_once(f"compost:{notice.id}:{days}", notice.user, "compost_renewal",
                                    "composting", notice=notice, days=days)
     return f"{sent} renewal reminders"

@@ -10,13 +10,14 @@ from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
 from models.support import SupportMessage, SupportThread
 from models.billing import BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
-from models.scheduling import JobRun, NotificationLog, NotificationPref, SchedulerLease
+from models.scheduling import (JobRun, NotificationLog, NotificationPref, PushMessage, PushSubscription,
+                               SchedulerLease)
 
 ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
               ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
               SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
-              NotificationLog)
+              NotificationLog, PushSubscription, PushMessage)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]

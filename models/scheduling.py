@@ -1,7 +1,7 @@
 """The scheduler's bookkeeping and what residents want to be told."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from domain.clock import utcnow
 from models.accounts import User
@@ -36,7 +36,7 @@ class NotificationPref(BaseModel):
 
     user = ForeignKeyField(User, backref="notification_prefs", on_delete="CASCADE")
     kind = CharField()
-    channel = CharField()  # email
+    channel = CharField()  # email | push
     enabled = BooleanField()
 
     KINDS = ("pickup", "reading", "composting", "decisions", "invoices")
@@ -45,10 +45,15 @@ class NotificationPref(BaseModel):
     class Meta:
         indexes = ((("user", "kind", "channel"), True),)
 
+    CHANNELS = ("email", "push")
+
     @classmethod
     def wants(cls, user, kind: str, channel: str = "email") -> bool:
+        """Email is on by default (pickup reminders off); push only when asked for."""
         pref = cls.get_or_none((cls.user == user) & (cls.kind == kind) & (cls.channel == channel))
-        return pref.enabled if pref is not None else cls.DEFAULTS.get(kind, True)
+        if pref is not None:
+            return pref.enabled
+        return cls.DEFAULTS.get(kind, True) if channel == "email" else False
 
 
 class NotificationLog(BaseModel):
@@ -56,3 +61,26 @@ class NotificationLog(BaseModel):
 
     key = CharField(unique=True)
     created_at = DateTimeField(default=utcnow)
+
+
+class PushSubscription(BaseModel):
+    """A browser's Web Push subscription (the installed app on a phone)."""
+
+    user = ForeignKeyField(User, backref="push_subscriptions", on_delete="CASCADE")
+    endpoint = CharField(max_length=1000, unique=True)
+    p256dh = CharField()
+    auth = CharField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class PushMessage(BaseModel):
+    """A push notification waiting to be sent, written with the change it tells about."""
+
+    subscription = ForeignKeyField(PushSubscription, backref="messages", on_delete="CASCADE")
+    title = CharField()
+    body = TextField()
+    url = CharField(max_length=1000)
+    status = CharField(default="pending", index=True)  # pending | sent | failed
+    attempts = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)

@@ -39,3 +39,19 @@ self.addEventListener("fetch", (event) => {
   }
   // Everything else goes to the network as usual and is never cached.
 });
+
+// Web Push: show what the server sent, and open the app where it points.
+self.addEventListener("push", (event) => {
+  let data = {title: "Kotipiha", body: "", url: "/"};
+  try { data = Object.assign(data, event.data ? event.data.json() : {}); } catch (e) { /* plain text */ }
+  event.waitUntil(self.registration.showNotification(data.title, {
+    body: data.body, icon: "/static/icons/icon-192.png", data: {url: data.url}
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(self.clients.openWindow(url.href));
+});

@@ -1,13 +1,13 @@
 """Notification preferences, and the one-click unsubscribe link of every reminder."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from domain import notifications
+from domain import notifications, push
 from extensions import csrf
-from models import AuditLog, NotificationPref, User, db
+from models import AuditLog, NotificationPref, PushSubscription, User, db
 from views.helpers import client_ip
 
 bp = Blueprint("notifications", __name__)
@@ -18,14 +18,40 @@ bp = Blueprint("notifications", __name__)
 def preferences():
     if request.method == "POST":
         with db.atomic():
+            chosen = {}
             for kind in NotificationPref.KINDS:
-                notifications.set_preference(current_user, kind, request.form.get(kind) == "on")
-            AuditLog.record(current_user, "notification_prefs", current_user,
-                            after={k: request.form.get(k) == "on" for k in NotificationPref.KINDS}, ip=client_ip())
+                for channel in NotificationPref.CHANNELS:
+                    name = kind if channel == "email" else f"{kind}-{channel}"
+                    chosen[name] = request.form.get(name) == "on"
+                    notifications.set_preference(current_user, kind, chosen[name], channel)
+            AuditLog.record(current_user, "notification_prefs", current_user, after=chosen, ip=client_ip())
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("notifications.preferences"), 303)
-    chosen = {kind: NotificationPref.wants(current_user, kind) for kind in NotificationPref.KINDS}
-    return render_template("account/notifications.html", chosen=chosen)
+    chosen = {(kind, channel): NotificationPref.wants(current_user, kind, channel)
+              for kind in NotificationPref.KINDS for channel in NotificationPref.CHANNELS}
+    devices = PushSubscription.select().where(PushSubscription.user == current_user).count()
+    return render_template("account/notifications.html", chosen=chosen, devices=devices,
+                           push_key=push.public_key())
+
+
+@bp.get("/push/key")
+@login_required
+def push_key():
+    return jsonify({"key": push.public_key()})
+
+
+@bp.post("/push/subscriptions")
+@login_required
+def push_subscribe():
+    data = request.get_json(silent=True) or {}
+    keys = data.get("keys") or {}
+    endpoint, p256dh, auth = data.get("endpoint"), keys.get("p256dh"), keys.get("auth")
+    if not (isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")) and p256dh and auth):
+        return jsonify({"error": "subscription"}), 400
+    with db.atomic():
+        push.subscribe(current_user, endpoint[:1000], str(p256dh)[:255], str(auth)[:255])
+        AuditLog.record(current_user, "push_subscribe", current_user, ip=client_ip())
+    return jsonify({"ok": True}), 201
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
