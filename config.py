@@ -24,6 +24,7 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_LEASE_SECONDS": 120,  # another process takes over this long after the holder dies
     "SCHEDULER_HEARTBEAT_SECONDS": 30.0,
     "PICKUP_REMINDER_TIME": "18:00",  # the evening before an emptying
+    "VAPID_PRIVATE_KEY_FILE": "",  # default: instance/vapid.pem
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-* to trust
     "UTILITY_NAME": "Kymen Vesi ja Jäte (demo)",
     "UTILITY_EMAIL": "asiakaspalvelu@kotipiha.invalid",
