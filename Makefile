@@ -65,6 +65,7 @@ db: setup
 	$(BIN)/flask db upgrade
 
 demo-data: db
+	$(BIN)/flask push keys >/dev/null
 	$(BIN)/flask demo-data --if-empty
 
 bench: setup
