@@ -53,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=50_000)
     parser.add_argument("--database", help="load plans from this DATABASE_URL instead")
+    parser.add_argument("--rounds", type=int, default=3, help="report the best of this many rounds")
     args = parser.parse_args()
     start = dt.date(2026, 1, 1)
     end = dt.date(2026, 12, 31)
@@ -68,16 +69,19 @@ def main() -> None:
     else:
         plans = synthetic_plans(args.contracts)
 
-    t0 = time.perf_counter()
-    walked = baseline(plans, start, end)
-    base = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    emptyings = sum(len(schedule.planned_emptyings(p, start, end)) for p in plans)
-    engine = time.perf_counter() - t0
+    # The best of a few rounds: this machine is shared, and a slow round measures the
+    # neighbours, not the code.
+    base = engine = float("inf")
+    for _ in range(args.rounds):
+        t0 = time.perf_counter()
+        walked = baseline(plans, start, end)
+        base = min(base, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        emptyings = sum(len(schedule.planned_emptyings(p, start, end)) for p in plans)
+        engine = min(engine, time.perf_counter() - t0)
 
     print(f"contracts: {len(plans)}  emptyings in a year: {emptyings}  (bare weeks walked: {walked})")
-    print(f"engine: {engine:.2f} s   bare loop: {base:.2f} s   ratio: {engine / base:.1f}")
+    print(f"engine: {engine:.2f} s   bare loop: {base:.2f} s   ratio: {engine / base:.1f}   (best of {args.rounds})")
     print(f"goal: engine under 2 s -> {'met' if engine < 2 else 'NOT met'}")
 
 
