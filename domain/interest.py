@@ -36,16 +36,19 @@ def reference_rate(settings, day: dt.date) -> Decimal:
 def overdue_interest(invoice, payments, start: dt.date, end: dt.date, annual_rate: Decimal) -> tuple[int, Decimal]:
     """(days overdue, interest) for the days in [start, end] after the due date, day by day on
     the part not yet paid."""
+    first = max(start, invoice.due_date + dt.timedelta(days=1))
+    open_amount = invoice.total - sum((p.amount for p in payments if p.paid_on < first), Decimal(0))
     paid_by = defaultdict(Decimal)
     for p in payments:
-        paid_by[p.paid_on] += p.amount
-    open_amount, interest, days = invoice.total, Decimal(0), 0
-    day = invoice.invoice_date  # walk from the start, so earlier payments are counted
+        if p.paid_on >= first:
+            paid_by[p.paid_on] += p.amount
+    interest, days, day = Decimal(0), 0, first
     while day <= end:
         open_amount -= paid_by.get(day, Decimal(0))
-        if day > invoice.due_date and day >= start and open_amount > 0:
-            interest += open_amount * annual_rate / Decimal(100) / Decimal(365)
-            days += 1
+        if open_amount <= 0:
+            break
+        interest += open_amount * annual_rate / Decimal(100) / Decimal(365)
+        days += 1
         day += dt.timedelta(days=1)
     return days, round_cents(interest)
 
@@ -57,8 +60,13 @@ def run(day: dt.date, settings) -> int:
         start, end = half_year(start - dt.timedelta(days=1))
     rate = reference_rate(settings, start) + PENALTY_POINTS
     minimum = Decimal(str(settings["MINIMUM_INTEREST"]))
+    # Only invoices that can have been unpaid during the half-year: still open, or paid by
+    # a payment that arrived in it. (An invoice marked paid with no payment rows was paid
+    # before Kotipiha saw payments, and owes nothing.)
+    paid_late = Payment.select(Payment.invoice).where(Payment.paid_on >= start)
     late = (Invoice.select().where((Invoice.due_date < end) & (Invoice.total > 0) &
-                                   (Invoice.kind != "interest")))
+                                   (Invoice.kind != "interest") &
+                                   ((Invoice.status == "open") | Invoice.id.in_(paid_late))))
     payments = defaultdict(list)
     for p in Payment.select().where(Payment.invoice.in_(late.select(Invoice.id))):
         payments[p.invoice_id].append(p)

@@ -140,3 +140,20 @@ def test_late_interest_day_by_day_on_what_was_unpaid_invoiced_once(ctx):
     expected = (Decimal(1000) * 29 + Decimal(500) * 30) * Decimal("0.09") / 365
     assert row.amount == expected.quantize(Decimal("0.01"))
     assert bill.total == row.amount and bill.period_start == dt.date(2026, 1, 1)
+
+
+def test_no_interest_on_invoices_paid_without_payment_rows_or_paid_in_time(ctx):
+    from domain import interest
+    owner = factories.customer()
+    # Paid in the previous system: no payment rows here, status paid.
+    Invoice.create(customer=owner, number="3000601", reference="30006011", kind="water",
+                   invoice_date=dt.date(2024, 1, 10), due_date=dt.date(2024, 1, 31),
+                   total=Decimal("900.00"), status="paid", paid_amount=Decimal("900.00"))
+    on_time = Invoice.create(customer=owner, number="3000602", reference="30006024", kind="water",
+                             invoice_date=dt.date(2026, 1, 10), due_date=dt.date(2026, 1, 31),
+                             total=Decimal("900.00"))
+    payments.import_payments([payments.BankPayment(dt.date(2026, 1, 30), Decimal("900.00"),
+                                                   on_time.reference, None, "c")], "csv")
+    settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.00", "MINIMUM_INTEREST": 0,
+                "CREDIT_REFUND_THRESHOLD": 200}
+    assert interest.run(dt.date(2026, 7, 20), settings) == 0
