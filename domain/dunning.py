@@ -10,6 +10,7 @@ Run daily; a second run on the same day sends nothing twice (one reminder per nu
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 
 from domain import mail, notifications
@@ -39,19 +40,23 @@ def fee_for(customer: Customer, settings) -> Decimal:
 
 def run(day: dt.date, settings) -> dict[str, int]:
     sent = {"first": 0, "second": 0}
-    overdue = (Invoice.select(Invoice, Customer).join(Customer)
-               .where((Invoice.status == "open") & (Invoice.total > 0) &
-                      (Invoice.due_date <= day - dt.timedelta(days=FIRST_AFTER_DAYS))))
+    overdue = list(Invoice.select(Invoice, Customer).join(Customer)
+                   .where((Invoice.status == "open") & (Invoice.total > 0) &
+                          (Invoice.due_date <= day - dt.timedelta(days=FIRST_AFTER_DAYS))))
+    reminders = defaultdict(dict)  # every overdue invoice's reminders, in one query
+    for reminder in Reminder.select().where(Reminder.invoice.in_([i.id for i in overdue])):
+        reminders[reminder.invoice_id][reminder.number] = reminder
+    rule = {**DEFAULT_RULE, **settings}
     for invoice in overdue:
-        reminders = {r.number: r for r in invoice.reminders}
-        debt = open_amount(invoice)
+        sent_before = reminders[invoice.id]
+        debt = open_amount(invoice, fees=sum((r.fee for r in sent_before.values()), Decimal(0)))
         if debt <= 0:
             continue
-        if 1 not in reminders:
-            _remind(invoice, 1, day, cutoff_date(day, debt, {**DEFAULT_RULE, **settings}), debt, settings)
+        if 1 not in sent_before:
+            _remind(invoice, 1, day, cutoff_date(day, debt, rule), debt, settings)
             sent["first"] += 1
-        elif 2 not in reminders and day >= reminders[1].cutoff_date - dt.timedelta(days=SECOND_BEFORE_CUTOFF_DAYS):
-            _remind(invoice, 2, day, reminders[1].cutoff_date, debt, settings)
+        elif 2 not in sent_before and day >= sent_before[1].cutoff_date - dt.timedelta(days=SECOND_BEFORE_CUTOFF_DAYS):
+            _remind(invoice, 2, day, sent_before[1].cutoff_date, debt, settings)
             sent["second"] += 1
     return sent
 

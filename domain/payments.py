@@ -110,9 +110,13 @@ def normalize(reference: str) -> str:
     return re.sub(r"\s", "", reference or "").upper().lstrip("0") or "0"
 
 
-def open_amount(invoice: Invoice) -> Decimal:
-    fees = Reminder.select(fn.COALESCE(fn.SUM(Reminder.fee), 0)).where(Reminder.invoice == invoice).scalar()
-    return invoice.total + Decimal(fees) - invoice.paid_amount
+def open_amount(invoice: Invoice, fees: Decimal | None = None) -> Decimal:
+    """What is still owed: the total and reminder fees, less what was paid. Pass `fees`
+    when the reminders are already loaded (the daily dunning run)."""
+    if fees is None:
+        fees = Decimal(Reminder.select(fn.COALESCE(fn.SUM(Reminder.fee), 0))
+                       .where(Reminder.invoice == invoice).scalar())
+    return invoice.total + fees - invoice.paid_amount
 
 
 def import_payments(payments: list[BankPayment], source: str) -> dict[str, int]:
