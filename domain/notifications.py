@@ -55,18 +55,21 @@ PUSH_TARGETS = {
 }
 
 
-def notify(user, template: str, kind: str, **context) -> bool:
+def notify(user, template: str, kind: str, channels: dict | None = None, **context) -> bool:
     """Tell a user, on each channel they have not turned off for `kind`: an email with its
     unsubscribe link, and a push to their installed app. Call inside the transaction of
-    the change it tells about; both are queued, and sent later by the scheduler."""
+    the change it tells about; both are queued, and sent later by the scheduler.
+    `channels` is the user's choices when the caller loaded them in bulk."""
     if user is None:
         return False
+    if channels is None:
+        channels = NotificationPref.choices([user.id], kind)[user.id]
     told = False
-    if NotificationPref.wants(user, kind):
+    if channels["email"]:
         mail.queue(user.email, template, user.language, kind=kind, user=user,
                    unsubscribe=unsubscribe_token(user, kind), **context)
         told = True
-    if NotificationPref.wants(user, kind, "push") and template in PUSH_TARGETS:
+    if channels["push"] and template in PUSH_TARGETS:
         from flask_babel import force_locale
         from domain import push
         endpoint, values = PUSH_TARGETS[template](context)
@@ -77,11 +80,14 @@ def notify(user, template: str, kind: str, **context) -> bool:
     return told
 
 
-def _send_once(key: str, user, template: str, kind: str, **context) -> bool:
+def _send_once(key: str, user, template: str, kind: str, channels: dict, **context) -> bool:
+    """Notify once per key, for a user whose choices `channels` want it on some channel."""
+    if not any(channels.values()):
+        return False
     try:
         with db.atomic():
             NotificationLog.create(key=key)
-            return notify(user, template, kind, **context)
+            return notify(user, template, kind, channels=channels, **context)
     except IntegrityError:
         return False
 
@@ -104,13 +110,13 @@ def pickup_reminders(day: dt.date, settings=None) -> str:
     by_contract = {c.id: c for c in WasteContract.select(WasteContract, Property).join(Property)
                    .where(WasteContract.id.in_([p.contract_id for p in due]))}
     users = _residents_of({c.property.customer_id for c in by_contract.values()})
+    chosen = NotificationPref.choices([u.id for us in users.values() for u in us], "pickup")
     sent = 0
     for plan in due:
         contract = by_contract[plan.contract_id]
         for user in users.get(contract.property.customer_id, []):
-            if NotificationPref.wants(user, "pickup") or NotificationPref.wants(user, "pickup", "push"):
-                sent += _send_once(f"pickup:{user.id}:{contract.id}:{tomorrow}", user, "pickup_reminder",
-                                   "pickup", contract=contract, day=tomorrow)
+            sent += _send_once(f"pickup:{user.id}:{contract.id}:{tomorrow}", user, "pickup_reminder",
+                               "pickup", chosen[user.id], contract=contract, day=tomorrow)
     return f"{sent} pickup reminders"
 
 
@@ -134,12 +140,12 @@ def _remind_readers(group: str, start: dt.date, report_by: dt.date, key_prefix: 
                   .join(Meter).where((ConsumptionPoint.billing_group == group) & (Meter.kind == "mechanical") &
                                      Meter.removed_on.is_null() & Meter.id.not_in(reported)))
     users = _residents_of({p.property.customer_id for p in points})
+    chosen = NotificationPref.choices([u.id for us in users.values() for u in us], "reading")
     sent = 0
     for point in points:
         for user in users.get(point.property.customer_id, []):
-            if NotificationPref.wants(user, "reading") or NotificationPref.wants(user, "reading", "push"):
-                sent += _send_once(f"{key_prefix}:{point.id}:{user.id}", user, "reading_reminder", "reading",
-                                   point=point, report_by=report_by)
+            sent += _send_once(f"{key_prefix}:{point.id}:{user.id}", user, "reading_reminder", "reading",
+                               chosen[user.id], point=point, report_by=report_by)
     return sent
 
 
@@ -147,11 +153,12 @@ def compost_renewals(day: dt.date, settings=None) -> str:
     """60 and 14 days before a composting notice expires, unless it was renewed."""
     sent = 0
     for days in RENEWAL_NOTICE_DAYS:
-        notices = CompostNotice.select().where(CompostNotice.valid_until == day + dt.timedelta(days=days))
+        renewed = CompostNotice.select(CompostNotice.renews).where(CompostNotice.renews.is_null(False))
+        notices = list(CompostNotice.select(CompostNotice, User).join(User)
+                       .where((CompostNotice.valid_until == day + dt.timedelta(days=days)) &
+                              CompostNotice.id.not_in(renewed)))
+        chosen = NotificationPref.choices([n.user_id for n in notices], "composting")
         for notice in notices:
-            if notice.renewals.exists() or notice.user is None:
-                continue
-            if NotificationPref.wants(notice.user, "composting") or NotificationPref.wants(notice.user, "composting", "push"):
-                sent += _send_once(f"compost:{notice.id}:{days}", notice.user, "compost_renewal",
-                                   "composting", notice=notice, days=days)
+            sent += _send_once(f"compost:{notice.id}:{days}", notice.user, "compost_renewal",
+                               "composting", chosen[notice.user_id], notice=notice, days=days)
     return f"{sent} renewal reminders"

@@ -48,12 +48,22 @@ class NotificationPref(BaseModel):
     CHANNELS = ("email", "push")
 
     @classmethod
-    def wants(cls, user, kind: str, channel: str = "email") -> bool:
+    def default(cls, kind: str, channel: str) -> bool:
         """Email is on by default (pickup reminders off); push only when asked for."""
-        pref = cls.get_or_none((cls.user == user) & (cls.kind == kind) & (cls.channel == channel))
-        if pref is not None:
-            return pref.enabled
         return cls.DEFAULTS.get(kind, True) if channel == "email" else False
+
+    @classmethod
+    def wants(cls, user, kind: str, channel: str = "email") -> bool:
+        pref = cls.get_or_none((cls.user == user) & (cls.kind == kind) & (cls.channel == channel))
+        return pref.enabled if pref is not None else cls.default(kind, channel)
+
+    @classmethod
+    def choices(cls, user_ids, kind: str) -> dict[int, dict[str, bool]]:
+        """Every channel's choice of `kind` for many users, in one query."""
+        chosen = {uid: {ch: cls.default(kind, ch) for ch in cls.CHANNELS} for uid in user_ids}
+        for pref in cls.select().where(cls.user.in_(list(chosen)) & (cls.kind == kind)):
+            chosen[pref.user_id][pref.channel] = pref.enabled
+        return chosen
 
 
 class NotificationLog(BaseModel):
