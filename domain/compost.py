@@ -28,9 +28,11 @@ def valid_until(notified_on: dt.date) -> dt.date:
     return end - dt.timedelta(days=1)
 
 
-def renewable(notice: CompostNotice, today: dt.date) -> bool:
-    return (notice.valid_until - dt.timedelta(days=RENEW_FROM_DAYS) <= today
-            and not notice.renewals.exists())
+def renewable(notice: CompostNotice, today: dt.date, renewed: bool | None = None) -> bool:
+    """From 60 days before expiry, unless renewed already (`renewed`: known by the caller)."""
+    if renewed is None:
+        renewed = notice.renewals.exists()
+    return notice.valid_until - dt.timedelta(days=RENEW_FROM_DAYS) <= today and not renewed
 
 
 def make_notice(user, prop, data: dict, *, today: dt.date, request_key: str,

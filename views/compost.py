@@ -68,11 +68,13 @@ def _choices(form, properties):
 @bp.route("/")
 @resident_required
 def index():
-    notices = (CompostNotice.visible_to(current_user).select(CompostNotice, Property).join(Property)
-               .order_by(CompostNotice.notified_on.desc(), CompostNotice.id.desc()))
+    notices = list(CompostNotice.visible_to(current_user).select(CompostNotice, Property).join(Property)
+                   .order_by(CompostNotice.notified_on.desc(), CompostNotice.id.desc()))
+    renewed = {r for (r,) in CompostNotice.select(CompostNotice.renews)
+               .where(CompostNotice.renews.in_([n.id for n in notices])).tuples()}
     day = today()
-    return render("compost/index.html", notices=[(n, compost.renewable(n, day)) for n in notices],
-                  today=day)
+    return render("compost/index.html", today=day, notices=[
+        (n, n.id in renewed, compost.renewable(n, day, renewed=n.id in renewed)) for n in notices])
 
 
 @bp.route("/new", methods=["GET", "POST"])
