@@ -218,9 +218,10 @@ def _floor(value: Fraction) -> Decimal:
     return Decimal(thousandths) * PRECISION
 
 
-def monthly_consumption(point: ConsumptionPoint) -> dict[dt.date, Decimal]:
+def monthly_consumption(point: ConsumptionPoint, spans=None) -> dict[dt.date, Decimal]:
+    """m³ by month. Pass `spans` (consumption_spans) when they are already read."""
     months: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for start, end, m3 in consumption_spans(point):
+    for start, end, m3 in spans if spans is not None else consumption_spans(point):
         for month, part in apportion(start, end, m3).items():
             months[month] += part
     return dict(sorted(months.items()))
@@ -250,9 +251,9 @@ def daily_average(spans, start: dt.date, end: dt.date) -> Fraction | None:
     return used / covered
 
 
-def leak_suspected(point: ConsumptionPoint) -> bool:
+def leak_suspected(point: ConsumptionPoint, spans=None) -> bool:
     """The latest period used more than twice a day what the same period a year earlier did."""
-    spans = consumption_spans(point)
+    spans = spans if spans is not None else consumption_spans(point)
     if not spans:
         return False
     start, end, m3 = spans[-1]
@@ -269,9 +270,9 @@ def _year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def forecast_for_year(point: ConsumptionPoint, today: dt.date) -> int:
+def forecast_for_year(point: ConsumptionPoint, today: dt.date, spans=None, estimate: int | None = None) -> int:
     """This year's m³: what readings cover so far, plus the annual estimate for the rest."""
-    spans = consumption_spans(point)
+    spans = spans if spans is not None else consumption_spans(point)
     year_start, year_end = dt.date(today.year, 1, 1), dt.date(today.year + 1, 1, 1)
     known_until = min(max(max((e for _s, e, _q in spans), default=year_start), year_start), year_end)
     used = Fraction(0)
@@ -279,5 +280,6 @@ def forecast_for_year(point: ConsumptionPoint, today: dt.date) -> int:
         overlap = (min(e, known_until) - max(s, year_start)).days
         if overlap > 0:
             used += Fraction(m3 * overlap, (e - s).days)
-    rest = Fraction(annual_estimate(point) * (year_end - known_until).days, 365)
+    estimate = estimate if estimate is not None else annual_estimate(point)
+    rest = Fraction(estimate * (year_end - known_until).days, 365)
     return round(used + rest)

@@ -125,20 +125,22 @@ def index():
 def point(point_id):
     point = get_owned_or_404(ConsumptionPoint, point_id)
     by = request.args.get("by", "month") if request.args.get("by") in ("month", "quarter", "year") else "month"
-    context = {**point_context(point), **consumption_context(point, by)}
+    context = point_context(point)
+    context.update(consumption_context(point, by, context["estimate"]))
     if request.htmx and request.htmx.target == "consumption":
         return render("water/point.html", "water/_consumption.html", **context)
     return render("water/point.html", form=reading_form(point), **context)
 
 
-def consumption_context(point, by: str) -> dict:
-    months = water.monthly_consumption(point)
+def consumption_context(point, by: str, estimate: int) -> dict:
+    spans = water.consumption_spans(point)  # read once for the history, forecast and leak check
+    months = water.monthly_consumption(point, spans)
     if by == "month":
         cutoff = today().replace(day=1) - dt.timedelta(days=730)
         months = {k: v for k, v in months.items() if k >= cutoff}
     rows = water.group_consumption(months, by)
-    return {"by": by, "rows": rows, "forecast": water.forecast_for_year(point, today()),
-            "leak": water.leak_suspected(point), "year": today().year,
+    return {"by": by, "rows": rows, "forecast": water.forecast_for_year(point, today(), spans, estimate),
+            "leak": water.leak_suspected(point, spans), "year": today().year,
             "chart": bar_chart(rows)}
 
 
