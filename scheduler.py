@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import threading
-import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -124,15 +124,18 @@ class Runner:
 
     def loop(self):
         every = float(self.app.config["SCHEDULER_HEARTBEAT_SECONDS"])
-        while not self.stopping.is_set():
-            try:
-                self.heartbeat()
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
-                log.exception("scheduler heartbeat failed")
-            self.stopping.wait(every)
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-        self._with_app(jobs.release_lease, self.holder)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self.heartbeat()
+                except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+                    log.exception("scheduler heartbeat failed")
+                self.stopping.wait(every)
+        finally:
+            # Stopped on purpose: hand the lease over now rather than when it expires.
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=False)
+            self._with_app(jobs.release_lease, self.holder)
 
 
 def start_in_app(app) -> Runner:
@@ -143,10 +146,8 @@ def start_in_app(app) -> Runner:
 
 
 def run_forever(app) -> None:
-    """`flask scheduler run`: the jobs in this process, until stopped."""
+    """`flask scheduler run`: the jobs in this process until SIGTERM (systemd) or Ctrl-C."""
     runner = Runner(app)
-    try:
-        runner.loop()
-    except KeyboardInterrupt:
-        runner.stopping.set()
-        time.sleep(0)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: runner.stopping.set())
+    runner.loop()

@@ -161,6 +161,13 @@ def test_two_processes_one_runs_the_jobs_and_the_other_takes_over(tmp_path):
         while other not in started() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert other in started(), logs[other].read_text()
+        # Stopped on purpose, the holder gives the lease back at once.
+        procs[other].send_signal(signal.SIGTERM)
+        assert procs[other].wait(10) == 0
+        from models import SchedulerLease, db
+        from playhouse.db_url import connect
+        db.initialize(connect(f"sqlite:///{database}"))
+        assert SchedulerLease.select().count() == 0
     finally:
         for proc in procs:
             if proc.poll() is None:
