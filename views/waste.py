@@ -269,9 +269,6 @@ class ServiceForm(Form):
     request_key = HiddenField()
 
 
-SERVICE_STEPS = ("waste_type", "bin_size", "terms", "confirm")
-
-
 @bp.route("/order-service", methods=["GET", "POST"])
 @resident_required
 def order_service(property_id):
