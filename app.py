@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import logging
 import os
 from pathlib import Path
@@ -172,6 +173,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=formatting.format_date,
         isodate=lambda text: formatting.format_date(dt.date.fromisoformat(text)),
+        decimal=lambda text: Decimal(str(text)),  # amounts kept as text in a row's meta
         datetime=formatting.format_datetime,
         money=lambda value: formatting.format_money(value, lang()),
         unit_price=lambda value: formatting.format_unit_price(value, lang()),

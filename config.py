@@ -52,9 +52,17 @@ DEFAULTS: dict[str, object] = {
     "CUTOFF_DEBT_LIMIT": 170,  # € from which water may be cut off 5 weeks after reminder 1
     "CUTOFF_WEEKS_LARGE_DEBT": 5,
     "CUTOFF_MONTHS_SMALL_DEBT": 3,  # for a smaller debt, months after reminder 1
-    # The Bank of Finland's reference rate per half-year; late interest is it + 7 points.
-    "LATE_INTEREST_REFERENCE_RATES": "2025-01-01:3.00,2025-07-01:2.00,2026-01-01:2.00,2026-07-01:2.00",
+    # Waste (and interest) invoices cannot cut anything off: the waste company passes them
+    # to collection this many days after the one reminder.
+    "COLLECTION_DAYS_AFTER_REMINDER": 14,
+    # Per half-year the reference rate the Bank of Finland publishes, or the ECB main
+    # refinancing rate before the half-year: it is rounded up to the next half point
+    # (korkolaki 12 §). Late interest is it + 7 points (consumers) or + 8 (businesses).
+    "LATE_INTEREST_REFERENCE_RATES": "2025-01-01:3.50,2025-07-01:2.50,2026-01-01:2.50,2026-07-01:2.50",
     "MINIMUM_INTEREST": 5,  # € of interest below which nothing is invoiced
+    # Accounts that receive no camt.054 notifications: their camt.053 statements are imported
+    # instead (a statement of any other account repeats notified money and is refused).
+    "PAYMENT_STATEMENT_ACCOUNTS": "",
     "UTILITY_IBAN": "FI4950009420028730",
     "UTILITY_BIC": "OKOYFIHH",
 }

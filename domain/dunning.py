@@ -1,14 +1,22 @@
 """Payment reminders and the collection list (seed 003, Keuruu; fees per seed 004, Kerava).
 
-- Reminder 1 about 14 days after the due date, stating the cut-off date: 5 weeks from it
-  when the debt is 170 € or more, 3 months when less.
-- Reminder 2 about 14 days before the cut-off date. Never more than two.
+- Reminder 1 about 14 days after the due date.
+- Water can be cut off, nothing else: a reminder of a water invoice of a consumption point
+  states the cut-off date, counted from reminder 1: 5 weeks when the *invoice amount*
+  ("laskun summa", seed 003) is 170 € or more, 3 months when less (settings). A month that
+  has no such day gives its last day (31.5. + 3 months = 31.8.; 30.11. + 3 months = 28.2.).
+  Reminder 2 goes about 14 days before the cut-off date. Never more than two.
+- Waste, interest and final invoices never threaten a cut-off: they follow the waste
+  company's collection rule, one reminder stating the day (COLLECTION_DAYS_AFTER_REMINDER
+  after it) from which the debt is passed to collection.
 - The fee is 5 € for private customers and 10 € for businesses (settings).
-- After the cut-off date the invoice is on the collection list for customer service.
-Run daily; a second run on the same day sends nothing twice (one reminder per number).
+- After the date stated in reminder 1 the invoice is on the collection list for customer
+  service. Run daily; a second run on the same day sends nothing twice (one reminder per
+  number).
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
@@ -19,18 +27,28 @@ from models import Customer, Invoice, Reminder, User, db
 
 FIRST_AFTER_DAYS = 14
 SECOND_BEFORE_CUTOFF_DAYS = 14
-DEFAULT_RULE = {"CUTOFF_DEBT_LIMIT": 170, "CUTOFF_WEEKS_LARGE_DEBT": 5, "CUTOFF_MONTHS_SMALL_DEBT": 3}
+DEFAULT_RULE = {"CUTOFF_DEBT_LIMIT": 170, "CUTOFF_WEEKS_LARGE_DEBT": 5, "CUTOFF_MONTHS_SMALL_DEBT": 3,
+                "COLLECTION_DAYS_AFTER_REMINDER": 14}
 
 
-def cutoff_date(sent_on: dt.date, debt: Decimal, settings=DEFAULT_RULE) -> dt.date:
-    """The cut-off rule (a setting): weeks from the first reminder for a large debt,
-    months for a smaller one."""
-    if debt >= Decimal(str(settings["CUTOFF_DEBT_LIMIT"])):
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or that month's last day when it has no such day."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def cutoff_date(sent_on: dt.date, invoice_amount: Decimal, settings=DEFAULT_RULE) -> dt.date:
+    """The cut-off rule (a setting): weeks from the first reminder for a large invoice,
+    months for a smaller one. `invoice_amount` is the invoice's total, not what is left."""
+    if invoice_amount >= Decimal(str(settings["CUTOFF_DEBT_LIMIT"])):
         return sent_on + dt.timedelta(weeks=int(settings["CUTOFF_WEEKS_LARGE_DEBT"]))
-    month = sent_on.month + int(settings["CUTOFF_MONTHS_SMALL_DEBT"])
-    year, month = sent_on.year + (month - 1) // 12, (month - 1) % 12 + 1
-    day = min(sent_on.day, 28)
-    return dt.date(year, month, day)
+    return add_months(sent_on, int(settings["CUTOFF_MONTHS_SMALL_DEBT"]))
+
+
+def collection_date(sent_on: dt.date, settings=DEFAULT_RULE) -> dt.date:
+    """The waste company's rule: passed to collection this many days after the reminder."""
+    return sent_on + dt.timedelta(days=int(settings["COLLECTION_DAYS_AFTER_REMINDER"]))
 
 
 def fee_for(customer: Customer, settings) -> Decimal:
@@ -53,9 +71,12 @@ def run(day: dt.date, settings) -> dict[str, int]:
         if debt <= 0:
             continue
         if 1 not in sent_before:
-            _remind(invoice, 1, day, cutoff_date(day, debt, rule), debt, settings)
+            stated = (cutoff_date(day, invoice.total, rule) if invoice.can_be_cut_off
+                      else collection_date(day, rule))
+            _remind(invoice, 1, day, stated, debt, settings)
             sent["first"] += 1
-        elif 2 not in sent_before and day >= sent_before[1].cutoff_date - dt.timedelta(days=SECOND_BEFORE_CUTOFF_DAYS):
+        elif (invoice.can_be_cut_off and 2 not in sent_before
+              and day >= sent_before[1].cutoff_date - dt.timedelta(days=SECOND_BEFORE_CUTOFF_DAYS)):
             _remind(invoice, 2, day, sent_before[1].cutoff_date, debt, settings)
             sent["second"] += 1
     return sent
@@ -75,7 +96,8 @@ def _remind(invoice, number, day, cutoff, debt, settings) -> None:
 
 
 def collection_list(day: dt.date):
-    """Invoices still unpaid after the cut-off date stated in their first reminder."""
+    """Invoices still unpaid after the date (cut-off or collection) stated in their first
+    reminder."""
     return (Invoice.select(Invoice, Customer, Reminder).join(Customer)
             .switch(Invoice).join(Reminder)
             .where((Reminder.number == 1) & (Reminder.cutoff_date < day) & (Invoice.status == "open"))

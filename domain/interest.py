@@ -1,20 +1,37 @@
-"""Late-payment interest (viivästyskorko): the reference rate + 7 points (Interest Act),
-invoiced separately for each half-year, day by day on what was overdue.
+"""Late-payment interest (viivästyskorko, korkolaki 633/1982), invoiced separately for each
+half-year, day by day on what was overdue.
 
-The reference rates are a setting, one per half-year: LATE_INTEREST_REFERENCE_RATES is
-"2026-01-01:2.50,2026-07-01:2.00" (percent). Interest below MINIMUM_INTEREST is not billed.
+The rules, with their sources:
+- The penalty rate is the reference rate + 7 percentage points for consumers (4 §) and
+  + 8 points between businesses (4 a §); the customer's kind decides.
+- The reference rate (viitekorko, 12 §) of a half-year is the ECB main refinancing rate in
+  force before it, rounded up to the next half percentage point. The Bank of Finland
+  publishes it (3,5 % for 1–6/2025, 2,5 % for 7–12/2025 and 1–6/2026). The setting
+  LATE_INTEREST_REFERENCE_RATES lists per half-year either the ECB rate or the published
+  reference rate ("2026-01-01:2.15" or "2026-01-01:2.50"); rounding up to a half point
+  turns the first into the second and leaves the second as it is, so both give the rate
+  the law means. The staff billing page states the entered and the used rate.
+- Interest days = payment date − due date: the due day earns no interest, the payment day
+  does (Finnish practice). A part payment ends the interest on that part on its day.
+- One row per overdue invoice and stretch of an unchanged open amount, showing the amount,
+  the rate and the days, each row rounded to the cent; interest below MINIMUM_INTEREST a
+  customer is not invoiced.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
 
 from domain import billing, billing_runs
 from domain.money import round_cents
-from models import Invoice, Payment
+from models import Customer, Invoice, Payment
 
-PENALTY_POINTS = Decimal("7")
+CONSUMER_POINTS = Decimal("7")
+BUSINESS_POINTS = Decimal("8")
+HALF_POINT = Decimal("0.5")
+DAYS_IN_YEAR = Decimal(365)
 
 
 def half_year(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -23,8 +40,14 @@ def half_year(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def reference_rate(settings, day: dt.date) -> Decimal:
-    rates = sorted((dt.date.fromisoformat(k), Decimal(v)) for k, v in
+def round_up_to_half_point(rate: Decimal) -> Decimal:
+    """korkolaki 12 §: the ECB rate rounded up to the next half percentage point."""
+    return (rate / HALF_POINT).to_integral_value(rounding=ROUND_CEILING) * HALF_POINT
+
+
+def entered_rate(settings, day: dt.date) -> Decimal:
+    """The rate as the setting gives it for the half-year of `day` (ECB or reference)."""
+    rates = sorted((dt.date.fromisoformat(k.strip()), Decimal(v.strip())) for k, v in
                    (pair.split(":") for pair in str(settings["LATE_INTEREST_REFERENCE_RATES"]).split(",") if pair))
     rate = Decimal(0)
     for since, value in rates:
@@ -33,24 +56,57 @@ def reference_rate(settings, day: dt.date) -> Decimal:
     return rate
 
 
-def overdue_interest(invoice, payments, start: dt.date, end: dt.date, annual_rate: Decimal) -> tuple[int, Decimal]:
-    """(days overdue, interest) for the days in [start, end] after the due date, day by day on
-    the part not yet paid."""
+def reference_rate(settings, day: dt.date) -> Decimal:
+    return round_up_to_half_point(entered_rate(settings, day))
+
+
+def penalty_points(customer_kind: str) -> Decimal:
+    return BUSINESS_POINTS if customer_kind == "business" else CONSUMER_POINTS
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Interest on `principal` for `days` days ending on `last` (inclusive)."""
+
+    principal: Decimal
+    first: dt.date
+    last: dt.date
+    days: int
+    interest: Decimal
+
+
+def overdue_stretches(invoice, payments, start: dt.date, end: dt.date,
+                      annual_rate: Decimal) -> list[Stretch]:
+    """The interest of [start, end] on what was unpaid after the due date, by stretches of
+    the same open amount. A payment counts as paid at the end of its day."""
     first = max(start, invoice.due_date + dt.timedelta(days=1))
+    if first > end:
+        return []
     open_amount = invoice.total - sum((p.amount for p in payments if p.paid_on < first), Decimal(0))
-    paid_by = defaultdict(Decimal)
+    changes = defaultdict(Decimal)
     for p in payments:
-        if p.paid_on >= first:
-            paid_by[p.paid_on] += p.amount
-    interest, days, day = Decimal(0), 0, first
-    while day <= end:
-        open_amount -= paid_by.get(day, Decimal(0))
-        if open_amount <= 0:
+        if first <= p.paid_on <= end:
+            changes[p.paid_on] += p.amount
+    stretches, since = [], first
+    for day in sorted(changes) + [end]:
+        if day < since:
+            continue
+        days = (day - since).days + 1
+        if open_amount > 0 and days > 0:
+            interest = round_cents(open_amount * annual_rate / Decimal(100) * days / DAYS_IN_YEAR)
+            stretches.append(Stretch(open_amount, since, day, days, interest))
+        open_amount -= changes.get(day, Decimal(0))
+        since = day + dt.timedelta(days=1)
+        if since > end:
             break
-        interest += open_amount * annual_rate / Decimal(100) / Decimal(365)
-        days += 1
-        day += dt.timedelta(days=1)
-    return days, round_cents(interest)
+    return stretches
+
+
+def rows_for(invoice, payments, start, end, rate) -> list[billing.Row]:
+    return [billing.Row("late_interest", Decimal(1), "pcs", s.interest, Decimal(0), s.first, s.last,
+                        {"invoice": invoice.number, "principal": str(s.principal), "rate": str(rate),
+                         "days": s.days})
+            for s in overdue_stretches(invoice, payments, start, end, rate) if s.interest > 0]
 
 
 def run(day: dt.date, settings) -> int:
@@ -58,32 +114,36 @@ def run(day: dt.date, settings) -> int:
     start, end = half_year(day.replace(day=1) - dt.timedelta(days=1))
     if end >= day:
         start, end = half_year(start - dt.timedelta(days=1))
-    rate = reference_rate(settings, start) + PENALTY_POINTS
+    base = reference_rate(settings, start)
     minimum = Decimal(str(settings["MINIMUM_INTEREST"]))
     # Only invoices that can have been unpaid during the half-year: still open, or paid by
     # a payment that arrived in it. (An invoice marked paid with no payment rows was paid
     # before Kotipiha saw payments, and owes nothing.)
     paid_late = Payment.select(Payment.invoice).where(Payment.paid_on >= start)
-    late = (Invoice.select().where((Invoice.due_date < end) & (Invoice.total > 0) &
-                                   (Invoice.kind != "interest") &
-                                   ((Invoice.status == "open") | Invoice.id.in_(paid_late))))
+    late = (Invoice.select(Invoice, Customer).join(Customer)
+            .where((Invoice.due_date < end) & (Invoice.total > 0) & (Invoice.kind != "interest") &
+                   ((Invoice.status == "open") | Invoice.id.in_(paid_late))))
     payments = defaultdict(list)
     for p in Payment.select().where(Payment.invoice.in_(late.select(Invoice.id))):
         payments[p.invoice_id].append(p)
     drafts_by_customer = defaultdict(list)
     for invoice in late:
-        days, amount = overdue_interest(invoice, payments[invoice.id], start, end, rate)
-        if amount > 0:
-            # One row per late invoice: the day-by-day sum, with the days and rate beside it.
-            drafts_by_customer[invoice.customer_id].append(billing.Row(
-                "late_interest", Decimal(1), "pcs", amount, Decimal(0),
-                max(start, invoice.due_date + dt.timedelta(days=1)), end,
-                {"invoice": invoice.number, "rate": str(rate), "days": days}))
+        rate = base + penalty_points(invoice.customer.kind)
+        drafts_by_customer[invoice.customer_id] += rows_for(invoice, payments[invoice.id], start, end, rate)
     drafts = []
     for customer_id, rows in drafts_by_customer.items():
-        if sum(r.amount for r in rows) < minimum:
+        if not rows or billing.total(rows) < minimum:
             continue
         drafts.append(billing_runs.Draft(customer_id, "interest", f"interest:{customer_id}:{start.isoformat()}",
                                          rows, day, day + dt.timedelta(days=21), (start, end)))
     made = billing_runs.save_batch(drafts, numbers=billing_runs.Numbers(), run=None, settings=settings)
     return len(made)
+
+
+def rate_statement(settings, today: dt.date) -> list[dict]:
+    """For the staff page: per half-year, the rate entered and the reference rate used."""
+    start, _end = half_year(today)
+    previous = half_year(start - dt.timedelta(days=1))[0]
+    return [{"half_year": s, "entered": entered_rate(settings, s), "reference": reference_rate(settings, s),
+             "consumer": reference_rate(settings, s) + CONSUMER_POINTS,
+             "business": reference_rate(settings, s) + BUSINESS_POINTS} for s in (previous, start)]

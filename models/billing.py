@@ -1,6 +1,8 @@
 """Billing: runs, invoices and rows, payments, reminders, credits."""
 from __future__ import annotations
 
+import json
+
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
@@ -45,10 +47,20 @@ class Invoice(BaseModel):
     balanced_reading = ForeignKeyField(Reading, null=True, backref="+", on_delete="SET NULL")
     run = ForeignKeyField(BillingRun, null=True, backref="invoice_set", on_delete="SET NULL")
     paid_amount = money_field(default=0)
+    # From the previous billing system: settled history. A water invoice of it names the
+    # reading it balanced to and the m³ it billed as estimates after that reading.
+    imported = BooleanField(default=False)
+    estimated_m3 = DecimalField(max_digits=14, decimal_places=3, null=True, auto_round=True)
 
     @classmethod
     def visible_to(cls, user):
         return cls.of_customer_of(user)
+
+    @property
+    def can_be_cut_off(self) -> bool:
+        """Only water can be cut off, and only for the point's own water invoice (not the
+        previous owner's final invoice, interest or waste)."""
+        return self.kind == "water" and self.point_id is not None
 
 
 class InvoiceRow(BaseModel):
@@ -66,6 +78,10 @@ class InvoiceRow(BaseModel):
     amount = money_field()
     meta_json = TextField(null=True)
 
+    @property
+    def meta(self) -> dict:
+        return json.loads(self.meta_json) if self.meta_json else {}
+
 
 class Payment(BaseModel):
     """A payment seen on the utility's bank account, matched to an invoice by reference."""
@@ -79,6 +95,12 @@ class Payment(BaseModel):
     invoice = ForeignKeyField(Invoice, null=True, backref="payments", on_delete="SET NULL")
     status = CharField(default="unmatched", index=True)  # matched | unmatched
     created_at = DateTimeField(default=utcnow)
+    currency = CharField(max_length=3, default="EUR")
+    # Why it was not applied (currency, not_booked, returned, batch_total, …), or "reversal"
+    # for a line that takes an earlier payment back.
+    problem = CharField(null=True)
+    note = CharField(null=True)  # the free text or the references of the bank line
+    reversed_by = ForeignKeyField("self", null=True, backref="+", on_delete="SET NULL")
 
     class Meta:
         indexes = ((("source", "source_id"), True),)

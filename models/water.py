@@ -21,6 +21,7 @@ class ConsumptionPoint(BaseModel):
     billing_group = CharField()
     persons = IntegerField(default=2)
     annual_estimate_m3 = IntegerField(null=True)
+    annual_estimate_changed_on = DateField(null=True)
 
     @classmethod
     def visible_to(cls, user):

@@ -250,34 +250,74 @@ def compost_csv():
 @bp.route("/billing", methods=["GET", "POST"])
 @staff_required
 def billing():
-    from domain import dunning, payments
+    from domain import dunning, interest, payments
+    cfg = current_app.config
     if request.method == "POST":
         upload = request.files.get("payments")
         if upload is None or not upload.filename:
             flash(_("Choose a payment file."), "error")
-        else:
-            data = upload.read()
-            try:
-                if data.lstrip().startswith(b"<"):
-                    found, source = payments.read_camt054(data), "camt054"
-                else:
-                    found, source = payments.read_csv(data.decode("utf-8-sig")), "csv"
-                counts = payments.import_payments(found, source)
-            except (payments.PaymentFileError, UnicodeDecodeError, KeyError) as error:
-                flash(_("The file could not be read: %(error)s", error=str(error)), "error")
-            else:
-                AuditLog.record(current_user, "payments_import", None, after=counts, ip=client_ip())
-                flash(_("Payments: %(matched)d matched, %(unmatched)d unmatched, %(already)d already "
-                        "imported.", **counts), "success")
+            return redirect_after_post(url_for("staff.billing"))
+        try:
+            content = payments.read_file(upload.read(), statement_accounts=_statement_accounts())
+        except payments.PaymentFileError as error:
+            flash(_("The file could not be read: %(error)s",
+                    error=PAYMENT_FILE_ERRORS.get(error.code, error.code) % error.values), "error")
+            return redirect_after_post(url_for("staff.billing"))
+        summary = payments.ImportSummary(rejected=content.rejected)
+        payments.import_payments(content.payments, content.source, summary=summary,
+                                 refund_threshold=cfg["CREDIT_REFUND_THRESHOLD"])
+        counts = summary.counts()
+        AuditLog.record(current_user, "payments_import", None, after=counts, ip=client_ip())
+        flash(_("Payment file: %(read)d read, %(applied)d applied, %(already)d already imported, "
+                "%(unmatched)d unmatched, %(rejected)d rejected.", **counts),
+              "error" if counts["rejected"] else "success")
+        for line, code, values in content.rejected[:20]:
+            flash(_("Line %(line)d rejected: %(reason)s", line=line,
+                    reason=PAYMENT_PROBLEMS.get(code, code) % values), "error")
         return redirect_after_post(url_for("staff.billing"))
     runs = BillingRun.select().order_by(BillingRun.started_at.desc()).limit(20)
-    unmatched = Payment.select().where(Payment.status == "unmatched").order_by(Payment.paid_on).limit(PAGE)
+    unmatched = (Payment.select().where(Payment.status == "unmatched")
+                 .order_by(Payment.paid_on, Payment.id).limit(PAGE))
     reminders = (Reminder.select(Reminder, Invoice).join(Invoice)
                  .order_by(Reminder.sent_on.desc(), Reminder.id.desc()).limit(50))
     refunds = (Credit.select(Credit, Customer).join(Customer)
                .where(Credit.refund_due & Credit.refunded_at.is_null()).order_by(Credit.id))
     return render("staff/billing.html", runs=list(runs), unmatched=list(unmatched), refunds=list(refunds),
-                  reminders=list(reminders), collection=list(dunning.collection_list(today()).limit(PAGE)))
+                  reminders=list(reminders), collection=list(dunning.collection_list(today()).limit(PAGE)),
+                  problems=PAYMENT_PROBLEMS, statement_accounts=_statement_accounts(),
+                  rates=interest.rate_statement(cfg, today()))
+
+
+def _statement_accounts() -> list[str]:
+    return [a.strip() for a in str(current_app.config["PAYMENT_STATEMENT_ACCOUNTS"]).split(",") if a.strip()]
+
+
+PAYMENT_FILE_ERRORS = {
+    "empty": _l("the file is empty."),
+    "columns": _l("a CSV file needs the columns reference, amount and date (viite, summa, päivämäärä)."),
+    "not_xml": _l("it is not well-formed XML."),
+    "not_camt": _l("it is not an ISO 20022 bank-to-customer message (camt.054)."),
+    "report": _l("an intraday account report (camt.052) is not final: import the notification (camt.054)."),
+    "statement": _l("this statement (camt.053) is for account %(account)s, which receives notifications "
+                    "(camt.054): the same money is in them. Statements are imported only for the accounts "
+                    "named in PAYMENT_STATEMENT_ACCOUNTS."),
+    "entry_incomplete": _l("an entry has no amount or date."),
+}
+
+PAYMENT_PROBLEMS = {
+    "no_reference": _l("no reference."),
+    "not_amount": _l("the amount is not a number."),
+    "absurd_amount": _l("the amount is zero, has more than two decimals or is implausibly large."),
+    "not_date": _l("the date is not a date."),
+    "currency": _l("not in euros"),
+    "not_booked": _l("not booked by the bank (pending or for information)"),
+    "returned": _l("a returned payment"),
+    "reversal_of_debit": _l("a reversal of an outgoing payment"),
+    "batch_total": _l("a batch total without the payments in it"),
+    "reversal_not_found": _l("a reversal of a payment that was not found"),
+    "reversal": _l("a reversal"),
+    "credit_used": _l("uses a credit that is already used or refunded"),
+}
 
 
 @bp.post("/refunds/<int:credit_id>")
