@@ -5,12 +5,23 @@ months and the consumption:
 - without a new reading, estimated m³ (annual estimate × days / 365) for the days not yet
   estimated;
 - with a new reading, a balancing: the actual m³ from the previous balanced reading to the
-  new one, minus the m³ already billed as estimates for those days (a negative row), then
+  new one, minus the estimates already billed for those days (negative rows), then
   estimates from the reading to the end of the period.
 Every consumption row is split where a tariff or VAT rate changes, by days. Quantities
-are m³ to the litre; a balancing deducts the difference of the rounded cumulative
-estimate, so over any run of invoices estimates plus balancing equal the actual
-consumption exactly.
+are m³ to the litre.
+
+The deduction (seed 004, item 5) takes back exactly what the estimate rows billed, in
+euros and m³, at the price they were billed at: an estimate row wholly inside the
+balanced span is deducted to the cent; one that the reading cuts is deducted by days,
+rounded cumulatively (the part up to day k is round(amount × k / days)), so the parts
+deducted by successive balancings add up to the row exactly. Over any run of invoices
+the estimates plus balancings equal the actual consumption exactly, in m³ and in euros.
+An estimate span without billed euros (from the previous billing system) is deducted at
+the price list's price of its first day.
+
+Fixed fees are billed by whole months, and by days for a part of a month (after an
+owner change: the previous owner up to the possession day, the new owner from the day
+after), at price × days / days of the month.
 
 Waste: every emptying done and not yet billed becomes bin-emptyings at the price of its
 date, waste treatment and bin emptying as separate rows.
@@ -20,12 +31,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from domain.money import round_cents
+from domain.money import CENT, round_cents
 
 Q3 = Decimal("0.001")
+Q4 = Decimal("0.0001")
 ONE_DAY = dt.timedelta(days=1)
 WATER_COMPONENTS = ("water", "wastewater")
 BASIC_COMPONENTS = ("water_basic_fee", "wastewater_basic_fee")
@@ -41,11 +53,12 @@ class Row:
     period_start: dt.date | None = None
     period_end: dt.date | None = None  # inclusive
     meta: dict = field(default_factory=dict)
-    amount: Decimal = field(init=False)
+    amount: Decimal | None = None  # given only where the row takes back euros billed earlier
 
     def __post_init__(self):
         # Rounded once, when the row is made; quantity and unit price never change after.
-        self.amount = round_cents(self.quantity * self.unit_price)
+        if self.amount is None:
+            self.amount = round_cents(self.quantity * self.unit_price)
 
 
 def total(rows) -> Decimal:
@@ -116,11 +129,16 @@ class Position:
 
 @dataclass(frozen=True)
 class EstimateSpan:
-    """m³ billed as an estimate for the days [start, end)."""
+    """m³ of a component billed as an estimate for the days [start, end), and its euros
+    (None for the previous system's estimates: priced from the price list)."""
 
     start: dt.date
     end: dt.date
     m3: Decimal
+    component: str = "water"
+    unit_price: Decimal | None = None
+    vat_rate: Decimal | None = None
+    amount: Decimal | None = None
 
 
 @dataclass
@@ -130,16 +148,27 @@ class PointHistory:
     base: Position  # the latest balanced reading (or where billing started)
     estimates: list[EstimateSpan] = field(default_factory=list)
     estimated_until: dt.date | None = None  # the first day no estimate has covered yet
+    fees_from: dt.date | None = None  # after an owner change: the new owner's first day
 
-    def cumulative_estimate(self, day: dt.date) -> Fraction:
-        """m³ billed as estimates for the days before `day`."""
-        used = Fraction(0)
-        for span in self.estimates:
-            days = (span.end - span.start).days
-            covered = (min(span.end, day) - span.start).days
-            if covered > 0 and days > 0:
-                used += Fraction(span.m3) * min(covered, days) / days
-        return used
+    def deducted_before(self, day: dt.date, component: str = "water") -> Decimal:
+        """m³ of the estimates for the days before `day` that a balancing up to it deducts."""
+        return sum((_part(s.m3, _days_in(s, day), s, Q3) for s in self.estimates if s.component == component),
+                   Decimal(0))
+
+
+def _days_in(span: EstimateSpan, day: dt.date) -> int:
+    """How many of the span's days are before `day`."""
+    return min(max((day - span.start).days, 0), (span.end - span.start).days)
+
+
+def _part(value: Decimal, days: int, span: EstimateSpan, unit: Decimal) -> Decimal:
+    """The part of a span's value for its first `days` days, rounded: exact at the ends."""
+    whole = (span.end - span.start).days
+    if days >= whole:
+        return value
+    if days <= 0:
+        return Decimal(0) * unit
+    return (value * days / whole).quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def _round3(value: Fraction) -> Decimal:
@@ -165,19 +194,42 @@ def balancing_rows(history: PointHistory, latest: Position, actual_m3: int,
     actual = _split(actual_m3, segments)
     rows = []
     for (s, e), part in zip(segments, actual):
-        deducted = (_round3(history.cumulative_estimate(e)) - _round3(history.cumulative_estimate(s)))
         for component in WATER_COMPONENTS:
             price = tariffs.price(component, s)
             rows.append(Row(f"{component}_actual", part, "m3", price.unit_price, price.vat_rate, s,
                             e - ONE_DAY))
-        if deducted:
-            for component in WATER_COMPONENTS:
-                price = tariffs.price(component, s)
-                rows.append(Row(f"{component}_estimate_deduction", -deducted, "m3", price.unit_price,
-                                price.vat_rate, s, e - ONE_DAY))
+    rows += deduction_rows(history.estimates, start, end, tariffs)
     rows[0].meta = {"previous": [start.isoformat(), history.base.value],
                     "latest": [end.isoformat(), latest.value]}
     return rows
+
+
+def deduction_rows(spans, start: dt.date, end: dt.date, tariffs: Tariffs) -> list[Row]:
+    """Take back what the estimate spans billed for the days [start, end): one row per
+    component and billed price, its euros exactly those billed (see the module doc)."""
+    groups: dict[tuple, list] = {}
+    for span in spans:
+        before, through = _days_in(span, start), _days_in(span, end)
+        if through <= before:
+            continue
+        unit_price, vat_rate, amount = span.unit_price, span.vat_rate, span.amount
+        if amount is None:
+            price = tariffs.price(span.component, span.start)
+            unit_price, vat_rate = price.unit_price, price.vat_rate
+            amount = round_cents(span.m3 * unit_price)
+        m3 = _part(span.m3, through, span, Q3) - _part(span.m3, before, span, Q3)
+        euros = _part(amount, through, span, CENT) - _part(amount, before, span, CENT)
+        first = max(span.start, start)
+        last = min(span.end, end) - ONE_DAY
+        group = groups.setdefault((span.component, unit_price, vat_rate), [Decimal(0), Decimal(0), first, last])
+        group[0] += m3
+        group[1] += euros
+        group[2], group[3] = min(group[2], first), max(group[3], last)
+    order = {c: i for i, c in enumerate(WATER_COMPONENTS)}
+    return [Row(f"{component}_estimate_deduction", -m3, "m3", unit_price, vat_rate, first, last, amount=-euros)
+            for (component, unit_price, vat_rate), (m3, euros, first, last)
+            in sorted(groups.items(), key=lambda kv: (kv[1][2], order.get(kv[0][0], 9)))
+            if m3 or euros]
 
 
 def _split(m3: int, segments) -> list[Decimal]:
@@ -205,11 +257,16 @@ def basic_fee_rows(start: dt.date, end: dt.date, meter_size: str, tariffs: Tarif
 
 
 def _basic_fee_rows(start, end, meter_size, tariffs) -> list[Row]:
-    months = []
+    months, parts = [], []  # whole months; (first, last, days in month) of partial ones
     day = start.replace(day=1)
     while day <= end:
-        months.append(day)
-        day = (day + dt.timedelta(days=32)).replace(day=1)
+        month_end = (day + dt.timedelta(days=32)).replace(day=1) - ONE_DAY
+        first, last = max(day, start), min(month_end, end)
+        if (first, last) == (day, month_end):
+            months.append(day)
+        else:
+            parts.append((first, last, month_end.day))
+        day = month_end + ONE_DAY
     rows = []
     for component in BASIC_COMPONENTS:
         groups: dict[Price, list[dt.date]] = {}
@@ -219,7 +276,13 @@ def _basic_fee_rows(start, end, meter_size, tariffs) -> list[Row]:
             last = (group[-1] + dt.timedelta(days=32)).replace(day=1) - ONE_DAY
             rows.append(Row(component, Decimal(len(group)), "month", price.unit_price, price.vat_rate,
                             group[0], last))
-    return rows
+        for first, last, month_days in parts:
+            price = tariffs.price(component, first, meter_size)
+            days = (last - first).days + 1
+            rows.append(Row(component, Decimal(days), "day", (price.unit_price / month_days).quantize(Q4),
+                            price.vat_rate, first, last,
+                            amount=round_cents(price.unit_price * days / month_days)))
+    return sorted(rows, key=lambda r: (BASIC_COMPONENTS.index(r.code), r.period_start))
 
 
 @dataclass
@@ -231,9 +294,11 @@ class WaterBill:
 
 def water_bill(history: PointHistory, *, period_start: dt.date, period_end: dt.date,
                latest: Position | None, actual_m3: int | None, annual_m3: int,
-               meter_size: str, tariffs: Tariffs) -> WaterBill:
-    """The rows of one point's invoice for a billing period (the period end inclusive)."""
-    rows = basic_fee_rows(period_start, period_end, meter_size, tariffs)
+               meter_size: str, tariffs: Tariffs, fees_from: dt.date | None = None) -> WaterBill:
+    """The rows of one point's invoice for a billing period (the period end inclusive).
+    `fees_from`: the first day of fixed fees when it is not the period start (an owner
+    change: the new owner pays from the day after possession)."""
+    rows = basic_fee_rows(fees_from or period_start, period_end, meter_size, tariffs)
     stop = period_end + ONE_DAY
     estimated_until = history.estimated_until or max(period_start, history.base.day)
     balanced = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from domain import billing, water
 from domain.billing import Position, PointHistory, Tariffs
@@ -134,6 +134,7 @@ def _day(value):
 
 
 PointRow = namedtuple("PointRow", "id customer_id persons annual_estimate_m3")
+ESTIMATE_CODES = {"water_estimate": "water", "wastewater_estimate": "wastewater"}
 
 
 def group_points(billing_group: str, only_points=None) -> list[PointRow]:
@@ -173,11 +174,30 @@ def load_water_batch(points, period_start: dt.date, scope=None):
     for point_id, read_on, value, reading_id in _raw(query):
         balanced[point_id] = Position(_day(read_on), value, reading_id)
     estimates = defaultdict(list)
-    query = (InvoiceRow.select(Invoice.point, InvoiceRow.period_start, InvoiceRow.period_end, InvoiceRow.quantity)
-             .join(Invoice).where(Invoice.point.in_(scope) & (InvoiceRow.code == "water_estimate")))
-    for point_id, start, end, quantity in _raw(query):
+    query = (InvoiceRow.select(Invoice.point, InvoiceRow.code, InvoiceRow.period_start, InvoiceRow.period_end,
+                               InvoiceRow.quantity, InvoiceRow.unit_price, InvoiceRow.vat_rate, InvoiceRow.amount)
+             .join(Invoice).where(Invoice.point.in_(scope) & InvoiceRow.code.in_(list(ESTIMATE_CODES))))
+    for point_id, code, start, end, quantity, unit_price, vat_rate, amount in _raw(query):
         estimates[point_id].append(billing.EstimateSpan(
-            _day(start), _day(end) + dt.timedelta(days=1), Decimal(str(quantity))))
+            _day(start), _day(end) + dt.timedelta(days=1), Decimal(str(quantity)), ESTIMATE_CODES[code],
+            Decimal(str(unit_price)), Decimal(str(vat_rate)), Decimal(str(amount))))
+    # The previous billing system's invoices: the m³ each billed as estimates after the
+    # reading it balanced to (go-live: its estimates are deducted like Kotipiha's own).
+    query = (Invoice.select(Invoice.point, Invoice.period_start, Invoice.period_end, Invoice.estimated_m3,
+                            Reading.read_on)
+             .join(Reading, JOIN.LEFT_OUTER, on=(Invoice.balanced_reading == Reading.id))
+             .where(Invoice.point.in_(scope) & Invoice.imported & Invoice.estimated_m3.is_null(False)))
+    for point_id, start, end, m3, balanced_on in _raw(query):
+        first = max(_day(start), _day(balanced_on)) if balanced_on else _day(start)
+        for component in billing.WATER_COMPONENTS:
+            estimates[point_id].append(billing.EstimateSpan(
+                first, _day(end) + dt.timedelta(days=1), Decimal(str(m3)), component))
+    # After an owner change the new owner's fixed fees start the day after possession,
+    # until the point's first invoice after it.
+    finals = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_end))
+                       .where(Invoice.point.in_(scope) & (Invoice.kind == "final")).group_by(Invoice.point)))
+    latest_start = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_start))
+                             .where(Invoice.point.in_(scope) & (Invoice.kind == "water")).group_by(Invoice.point)))
     batch = {}
     for point in points:
         own = readings[point.id]
@@ -187,7 +207,11 @@ def load_water_batch(points, period_start: dt.date, scope=None):
         # Days up to the balanced reading are billed as actual consumption: estimates never
         # start before it (after an owner change the final invoice balanced beyond them).
         until = max(until, base.day) if until else None
-        history = PointHistory(base, [s for s in spans_all if s.end > base.day], until)
+        final_end = _day(finals.get(point.id))
+        fees_from = None
+        if final_end and (latest_start.get(point.id) is None or _day(latest_start[point.id]) <= final_end):
+            fees_from = final_end + dt.timedelta(days=1)
+        history = PointHistory(base, [s for s in spans_all if s.end > base.day], until, fees_from)
         batch[point.id] = (history, meters[point.id], own)
     return batch
 
@@ -217,7 +241,7 @@ def water_draft(point, history, meters, readings, period: BillingCalendar, tarif
     annual = point.annual_estimate_m3 or water.estimate_from(point.persons, positions)
     bill = billing.water_bill(history, period_start=period.period_start, period_end=period.period_end,
                               latest=latest, actual_m3=actual, annual_m3=annual,
-                              meter_size=meter_size, tariffs=tariffs)
+                              meter_size=meter_size, tariffs=tariffs, fees_from=history.fees_from)
     return Draft(point.customer_id, "water", f"water:{point.id}:{period.period_start.isoformat()}",
                  bill.rows, period.billing_date, period.due_date, (period.period_start, period.period_end),
                  point.id, latest.reading_id if latest else None)

@@ -1,5 +1,16 @@
 """Owner change (omistajanvaihdos, seed 002): a final invoice to the previous owner up to the
-day possession changes, with a reading on that day; the new owner is billed from it."""
+day possession changes, with a reading on that day; the new owner is billed from it.
+
+- Fixed fees are never billed twice for a day: the final invoice bills them up to and
+  including the possession day, the new owner's first invoice from the day after. When
+  the previous owner's invoice already billed days after possession (the change was
+  recorded late), the final invoice credits those days.
+- The final invoice balances the previous owner's consumption up to the possession
+  reading, deducting the estimates billed up to it. Estimates the previous owner was
+  billed for days after possession are credited back to them on the final invoice (as
+  negative estimate rows), so the new owner's next balancing deducts none of them: the
+  new owner is never credited for what the previous owner paid.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,28 +39,35 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
         raise OwnerChangeError("reading", "below_previous")
     if possession > today:
         raise OwnerChangeError("possession", "future")
-    last_end = (Invoice.select(Invoice.period_end).where(Invoice.point == point)
+    last_end = (Invoice.select(Invoice.period_end).where((Invoice.point == point) & (Invoice.kind == "water"))
                 .order_by(Invoice.period_end.desc()).scalar())
     start = (last_end + dt.timedelta(days=1)) if last_end else possession.replace(day=1)
-    end = possession - dt.timedelta(days=1)
+    tariffs = Tariffs(PriceListRow.select())
     with db.atomic():
         reading, _created = Reading.get_or_create(meter=meter, read_on=possession, defaults={
             "value": reading_value, "source": "utility", "status": "accepted"})
         if reading.value != reading_value:
             raise OwnerChangeError("reading", "conflicting_reading")
-        batch = billing_runs.load_water_batch([point], start)
+        batch = billing_runs.load_water_batch([point], min(start, possession))
         history, meters, readings = batch[point.id]
         latest = Position(possession, reading_value, reading.id)
         spans = water.spans_from(water.positions_from(meters, readings))
         actual = sum(m3 for s, e, m3 in spans if s >= history.base.day and e <= possession)
         rows = []
-        if start <= end:
-            rows += billing.basic_fee_rows(start, end, meter.size, Tariffs(PriceListRow.select()))
+        if start <= possession:
+            rows += billing.basic_fee_rows(start, possession, meter.size, tariffs)
+        else:  # the previous owner's invoice already billed fees for days after possession
+            rows += [_credit(r) for r in billing.basic_fee_rows(possession + dt.timedelta(days=1), last_end,
+                                                                 meter.size, tariffs)]
         if possession > history.base.day:
-            rows += billing.balancing_rows(history, latest, actual, Tariffs(PriceListRow.select()))
+            rows += billing.balancing_rows(history, latest, actual, tariffs)
+        if history.estimated_until and history.estimated_until > possession:
+            # Estimates billed to the previous owner for days after possession, credited.
+            rows += [_as_estimate(r) for r in billing.deduction_rows(history.estimates, possession,
+                                                                     history.estimated_until, tariffs)]
         draft = billing_runs.Draft(prop.customer_id, "final", f"final:{point.id}:{possession.isoformat()}",
-                                   rows, today, today + dt.timedelta(days=21), (start, end), point.id,
-                                   reading.id)
+                                   rows, today, today + dt.timedelta(days=21), (min(start, possession), possession),
+                                   point.id, reading.id)
         made = billing_runs.save_batch([draft], numbers=billing_runs.Numbers(), run=None, settings=settings)
         if not made:
             raise OwnerChangeError("possession", "already_done")
@@ -58,3 +76,15 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
         AuditLog.record(staff, "owner_change", prop, before=before,
                         after={"customer": new_customer.id, "possession": possession, "reading": reading_value})
     return Invoice.get_by_id(made[0].id)
+
+
+def _credit(row: billing.Row) -> billing.Row:
+    return billing.Row(row.code, -row.quantity, row.unit, row.unit_price, row.vat_rate, row.period_start,
+                       row.period_end, {"credit": True}, amount=-row.amount)
+
+
+def _as_estimate(row: billing.Row) -> billing.Row:
+    """A deduction of estimates written as a negative estimate row: the days it covers then
+    count as never estimated, for the previous owner and the new one alike."""
+    return billing.Row(row.code.removesuffix("_deduction"), row.quantity, row.unit, row.unit_price, row.vat_rate,
+                       row.period_start, row.period_end, {"credit": True}, amount=row.amount)

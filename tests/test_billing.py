@@ -55,8 +55,9 @@ def test_estimates_plus_balancing_equal_the_actual_consumption(steps, n_quarters
                                   actual_m3=actual, annual_m3=annual, meter_size="DN20", tariffs=prices)
         all_rows += bill.rows
         assert billing.total(bill.rows) == sum(r.amount for r in bill.rows)
-        history.estimates += [EstimateSpan(r.period_start, r.period_end + dt.timedelta(days=1), r.quantity)
-                              for r in bill.rows if r.code == "water_estimate"]
+        history.estimates += [EstimateSpan(r.period_start, r.period_end + dt.timedelta(days=1), r.quantity,
+                                           r.code.removesuffix("_estimate"), r.unit_price, r.vat_rate, r.amount)
+                              for r in bill.rows if r.code.endswith("_estimate")]
         history.estimated_until = bill.estimated_until
         if bill.balanced:
             history.base = bill.balanced
@@ -64,10 +65,17 @@ def test_estimates_plus_balancing_equal_the_actual_consumption(steps, n_quarters
     estimated, actual = m3("water_estimate"), m3("water_actual")
     deducted = -m3("water_estimate_deduction")
     last = history.base
-    after_last = estimated - billing._round3(history.cumulative_estimate(last.day))
+    after_last = estimated - history.deducted_before(last.day)
     # Every m³ billed up to the last balanced reading is real consumption, exactly.
     assert estimated + actual - deducted - after_last == last.value - first.value
     assert m3("wastewater_actual") == actual and m3("wastewater_estimate") == estimated
+    # The estimates wholly before the last reading are taken back to the cent, in euros.
+    euros = lambda rows: sum((r.amount for r in rows), Decimal(0))  # noqa: E731
+    for component in ("water", "wastewater"):
+        done = [r for r in all_rows if r.code == f"{component}_estimate" and r.period_end < last.day]
+        cut = [r for r in all_rows if r.code == f"{component}_estimate" and r.period_start < last.day <= r.period_end]
+        if not cut:
+            assert euros(r for r in all_rows if r.code == f"{component}_estimate_deduction") == -euros(done)
 
 
 def test_a_tariff_change_inside_the_balancing_span_goes_on_separate_rows():
@@ -83,6 +91,47 @@ def test_a_tariff_change_inside_the_balancing_span_goes_on_separate_rows():
     assert actual[0].meta == {"previous": ["2024-06-01", 100], "latest": ["2024-12-01", 183]}
     fees = [r for r in bill.rows if r.code == "water_basic_fee"]
     assert [(r.quantity, r.unit) for r in fees] == [(Decimal(3), "month")]
+
+
+def test_a_balancing_deducts_to_the_cent_the_estimate_euros_billed_for_its_days():
+    """Seed 004 item 5: the deducted estimates are the euros billed. Q1 2024 is estimated in
+    two water prices; a reading on 1.4. balances exactly that quarter."""
+    prices = tariffs(change_on=dt.date(2025, 2, 10))
+    history = PointHistory(Position(dt.date(2025, 1, 1), 100))
+    q1 = billing.water_bill(history, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 3, 31),
+                            latest=None, actual_m3=None, annual_m3=137, meter_size="DN20", tariffs=prices)
+    billed = [r for r in q1.rows if r.code.endswith("_estimate")]
+    assert len(billed) == 4  # two price periods × water and wastewater
+    history.estimates = [EstimateSpan(r.period_start, r.period_end + dt.timedelta(days=1), r.quantity,
+                                      r.code.removesuffix("_estimate"), r.unit_price, r.vat_rate, r.amount)
+                         for r in billed]
+    history.estimated_until = q1.estimated_until
+    q2 = billing.water_bill(history, period_start=dt.date(2025, 4, 1), period_end=dt.date(2025, 6, 30),
+                            latest=Position(dt.date(2025, 4, 1), 140), actual_m3=40, annual_m3=137,
+                            meter_size="DN20", tariffs=prices)
+    deductions = [r for r in q2.rows if r.code.endswith("_estimate_deduction")]
+    # One deduction row per component and billed price: the billed m³ and euros, negated.
+    by_price = {}
+    for r in billed:
+        m3, euros = by_price.get((r.code, r.unit_price), (0, 0))
+        by_price[(r.code, r.unit_price)] = (m3 + r.quantity, euros + r.amount)
+    assert len(by_price) == 3  # water changed price on 10.2., wastewater did not
+    assert {(r.code.removesuffix("_deduction"), r.unit_price): (-r.quantity, -r.amount) for r in deductions} \
+        == by_price
+    # A reading inside a row's days deducts by days, and two balancings add up to the row.
+    first = billing.deduction_rows(history.estimates, dt.date(2025, 1, 1), dt.date(2025, 3, 3), prices)
+    second = billing.deduction_rows(history.estimates, dt.date(2025, 3, 3), dt.date(2025, 4, 1), prices)
+    total = sum((r.amount for r in first + second), Decimal(0))
+    assert total == -sum((r.amount for r in billed), Decimal(0))
+
+
+def test_fixed_fees_of_part_of_a_month_are_billed_by_days():
+    prices = tariffs()
+    rows = billing.basic_fee_rows(dt.date(2026, 5, 16), dt.date(2026, 6, 30), "DN20", prices)
+    fee = prices.price("water_basic_fee", dt.date(2026, 5, 16), "DN20").unit_price
+    water = [r for r in rows if r.code == "water_basic_fee"]
+    assert [(r.unit, r.quantity) for r in water] == [("day", 16), ("month", 1)]
+    assert water[0].amount == (fee * 16 / 31).quantize(Decimal("0.01"))  # 16.–31.5.: 16 of 31 days
 
 
 @pytest.fixture
@@ -187,7 +236,8 @@ def test_owner_change_makes_a_final_invoice_and_the_new_owner_starts_from_it(bil
     assert final.customer_id == owner.id and final.kind == "final"
     rows = {r.code: r for r in final.rows}
     assert rows["water_actual"].quantity == 40  # 500 -> 540
-    assert rows["water_basic_fee"].quantity == 2  # April and May
+    fees = sorted((r.period_start, r.unit, r.quantity) for r in final.rows if r.code == "water_basic_fee")
+    assert fees == [(dt.date(2026, 4, 1), "month", 1), (dt.date(2026, 5, 1), "day", 15)]  # April, 1.–15.5.
     assert "water_estimate" not in rows
     assert final.total == sum(r.amount for r in final.rows)
     assert ConsumptionPoint.get_by_id(point.id).property.customer_id == new_owner.id
@@ -197,6 +247,8 @@ def test_owner_change_makes_a_final_invoice_and_the_new_owner_starts_from_it(bil
     assert "water_actual" not in {r.code for r in q2.rows}  # no new reading since the final one
     estimates = [r for r in q2.rows if r.code == "water_estimate"]
     assert min(r.period_start for r in estimates) == dt.date(2026, 5, 15)  # nothing billed twice
+    q2_fees = sorted((r.period_start, r.unit, r.quantity) for r in q2.rows if r.code == "water_basic_fee")
+    assert q2_fees == [(dt.date(2026, 5, 16), "day", 16), (dt.date(2026, 6, 1), "month", 1)]  # 16.–31.5., June
     with pytest.raises(owner_change.OwnerChangeError):
         owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
                                   new_customer=owner, staff=staff, settings=SETTINGS, today=dt.date(2026, 5, 20))
@@ -230,3 +282,46 @@ def test_every_credit_is_used_exactly_once(ctx, amounts):
             assert uses[0].amount == -credit.amount
     for invoice in Invoice.select():
         assert invoice.total == sum(r.amount for r in invoice.rows)
+
+
+def test_an_owner_change_recorded_after_the_quarter_was_billed(billed_point):
+    """Possession 15.5.2026 recorded on 10.7., after the old owner's Q2 invoice (estimates
+    and fixed fees to 30.6.) was sent: the final invoice still balances up to the
+    possession reading, credits the fees and estimates after it, and the new owner pays
+    from 16.5. without ever being credited the old owner's estimates."""
+    from domain import owner_change
+    owner, point, meter = billed_point
+    billing_runs.run_water(dt.date(2026, 4, 4), SETTINGS)
+    billing_runs.run_water(dt.date(2026, 7, 4), SETTINGS)
+    q1, q2 = (Invoice.get(Invoice.billing_key == f"water:{point.id}:{d}") for d in ("2026-01-01", "2026-04-01"))
+    new_owner = factories.customer()
+    final = owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
+                                      new_customer=new_owner, staff=factories.staff(), settings=SETTINGS,
+                                      today=dt.date(2026, 7, 10))
+    rows = list(final.rows)
+    assert sum(r.quantity for r in rows if r.code == "water_actual") == 40  # 500 -> 540
+    # Every estimate euro billed to the old owner is taken back: up to possession by the
+    # balancing, after it as a credit.
+    billed = sum(r.amount for q in (q1, q2) for r in q.rows if r.code.endswith("_estimate"))
+    taken_back = sum(r.amount for r in rows if "_estimate" in r.code)
+    assert taken_back == -billed
+    # Fixed fees after possession credited: 16 days of May and the month of June.
+    fee = next(r for r in q2.rows if r.code == "water_basic_fee").unit_price
+    credits = sorted((r.period_start, r.amount) for r in rows if r.code == "water_basic_fee")
+    assert credits == [(dt.date(2026, 5, 16), -(fee * 16 / 31).quantize(Decimal("0.01"))),
+                       (dt.date(2026, 6, 1), -fee)]
+    assert final.total == sum(r.amount for r in rows)
+    # The new owner: fixed fees from 16.5., estimates from where billing stood (1.7.).
+    billing_runs.run_water(dt.date(2026, 10, 4), SETTINGS)
+    q3 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-07-01")
+    assert q3.customer_id == new_owner.id
+    q3_fees = sorted((r.period_start, r.unit, r.quantity) for r in q3.rows if r.code == "water_basic_fee")
+    assert q3_fees == [(dt.date(2026, 5, 16), "day", 16), (dt.date(2026, 6, 1), "month", 4)]
+    # Their first balancing deducts only their own estimates (Q3's, 1.7.–19.9.: 81 of 92 days).
+    Reading.create(meter=meter, read_on=dt.date(2026, 9, 20), value=580)
+    billing_runs.run_water(dt.date(2027, 1, 4), SETTINGS)
+    q4 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-10-01")
+    q3_m3 = sum(r.quantity for r in q3.rows if r.code == "water_estimate")
+    deducted = -sum(r.quantity for r in q4.rows if r.code == "water_estimate_deduction")
+    assert abs(deducted - q3_m3 * 81 / 92) <= Decimal("0.002")
+    assert sum(r.quantity for r in q4.rows if r.code == "water_actual") == 40  # 540 -> 580

@@ -53,7 +53,7 @@ LABELS = {
         "credit": _l("Credit from an earlier invoice"),
         "late_interest": _l("Late-payment interest"),
     },
-    "unit": {"m3": "m³", "month": _l("mo"), "emptying": _l("pcs"), "pcs": _l("pcs")},
+    "unit": {"m3": "m³", "month": _l("mo"), "day": _l("d"), "emptying": _l("pcs"), "pcs": _l("pcs")},
     "notification_kind": {"pickup": _l("Pickup reminders the evening before an emptying"),
                           "reading": _l("Reminders to report the water meter reading"),
                           "composting": _l("Renewal of the composting notification"),
