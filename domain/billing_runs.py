@@ -166,11 +166,12 @@ def load_water_batch(points, period_start: dt.date, scope=None):
              .order_by(Reading.read_on))
     for rid, point_id, meter_id, read_on, value in _raw(query):
         readings[point_id].append(ReadingRow(rid, meter_id, _day(read_on), value, "accepted"))
-    last = (Invoice.select(fn.MAX(Invoice.id))
-            .where(Invoice.point.in_(scope) & Invoice.balanced_reading.is_null(False)).group_by(Invoice.point))
+    # The latest reading any invoice balanced to, Kotipiha's or the previous system's (whose
+    # last balanced reading is where Kotipiha's first balancing starts: go-live).
     balanced = {}
     query = (Invoice.select(Invoice.point, Reading.read_on, Reading.value, Reading.id)
-             .join(Reading, on=(Invoice.balanced_reading == Reading.id)).where(Invoice.id.in_(last)))
+             .join(Reading, on=(Invoice.balanced_reading == Reading.id)).where(Invoice.point.in_(scope))
+             .order_by(Reading.read_on, Reading.id))
     for point_id, read_on, value, reading_id in _raw(query):
         balanced[point_id] = Position(_day(read_on), value, reading_id)
     estimates = defaultdict(list)
@@ -192,12 +193,14 @@ def load_water_batch(points, period_start: dt.date, scope=None):
         for component in billing.WATER_COMPONENTS:
             estimates[point_id].append(billing.EstimateSpan(
                 first, _day(end) + dt.timedelta(days=1), Decimal(str(m3)), component))
-    # After an owner change the new owner's fixed fees start the day after possession,
-    # until the point's first invoice after it.
+    # Fixed fees start the day after the last day an owner's final invoice or the previous
+    # system billed them, until the point's first Kotipiha invoice after that day.
     finals = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_end))
-                       .where(Invoice.point.in_(scope) & (Invoice.kind == "final")).group_by(Invoice.point)))
+                       .where(Invoice.point.in_(scope) & ((Invoice.kind == "final") | Invoice.imported))
+                       .group_by(Invoice.point)))
     latest_start = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_start))
-                             .where(Invoice.point.in_(scope) & (Invoice.kind == "water")).group_by(Invoice.point)))
+                             .where(Invoice.point.in_(scope) & (Invoice.kind == "water") & ~Invoice.imported)
+                             .group_by(Invoice.point)))
     batch = {}
     for point in points:
         own = readings[point.id]
@@ -209,7 +212,8 @@ def load_water_batch(points, period_start: dt.date, scope=None):
         until = max(until, base.day) if until else None
         final_end = _day(finals.get(point.id))
         fees_from = None
-        if final_end and (latest_start.get(point.id) is None or _day(latest_start[point.id]) <= final_end):
+        if final_end and (latest_start.get(point.id) is None or _day(latest_start[point.id]) <= final_end) \
+                and final_end + dt.timedelta(days=1) != period_start:
             fees_from = final_end + dt.timedelta(days=1)
         history = PointHistory(base, [s for s in spans_all if s.end > base.day], until, fees_from)
         batch[point.id] = (history, meters[point.id], own)
@@ -265,6 +269,7 @@ def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=B
             for i in range(0, len(points), batch_size):
                 chunk = points[i:i + batch_size]
                 drafts = [water_draft(p, *loaded[p.id], period, tariffs) for p in chunk]
+                drafts = [d for d in drafts if d.rows]  # a period the previous system already billed
                 for invoice in save_batch(drafts, numbers=numbers, run=run, settings=settings, known_new=True):
                     made, amount = made + 1, amount + invoice.total
     except Exception as error:

@@ -7,6 +7,7 @@ one transaction: 50 000 properties load in well under two minutes.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 import random
 from decimal import Decimal
 
@@ -161,7 +162,9 @@ class _Generator:
         self.rng = rng
         self.today = today
         self.ids = {m: _Ids(m) for m in (Customer, Property, WasteContract, ConsumptionPoint,
-                                          Meter, Invoice)}
+                                          Meter, Invoice, Reading)}
+        self.customer_points = defaultdict(list)  # customer -> [(point, yearly m³, [readings])]
+        self.current_customer = None
         self.rows = {m: [] for m in (Customer, Property, WasteContract, Emptying, ConsumptionPoint,
                                       Meter, Reading, Invoice)}
         self.next_invoice_number = 1_962_000 + self.ids[Invoice].next
@@ -206,6 +209,7 @@ class _Generator:
             weights=(62, 8, 8, 7, 15))[0]
         holiday = building_type == "holiday_home"
         pid = self.ids[Property].take()
+        self.current_customer = customer_id
         self.rows[Property].append(dict(
             id=pid, customer=customer_id, street=self.street(holiday), postal_code=postal,
             post_office=office, municipality=municipality, collection_area=area,
@@ -269,9 +273,10 @@ class _Generator:
             id=meter_id, point=point_id, number=str(self.next_meter_number),
             size=rng.choice(("DN25", "DN32", "DN40")) if large else "DN20", kind=meter_kind,
             installed_on=installed, removed_on=None, start_reading=start))
-        self.readings(meter_id, meter_kind, installed, start, yearly)
+        readings = self.readings(meter_id, meter_kind, installed, start, yearly)
+        self.customer_points[self.current_customer].append((point_id, yearly, readings))
 
-    def readings(self, meter_id, kind, installed, value, yearly) -> None:
+    def readings(self, meter_id, kind, installed, value, yearly) -> list[tuple[int, dt.date, int]]:
         """Mechanical meters: a reading each December; remote-read: each quarter."""
         rng, today = self.rng, self.today
         dates = []
@@ -280,34 +285,46 @@ class _Generator:
                 dates += [dt.date(year, m, 1) for m in (1, 4, 7, 10)]
             else:
                 dates.append(dt.date(year, 12, rng.randrange(1, 29)))
-        previous = installed
+        previous, made = installed, []
         for day in dates:
             if not installed < day < today:
                 continue
             value += round(yearly * (day - previous).days / 365 * rng.uniform(0.8, 1.2))
             previous = day
-            self.rows[Reading].append(dict(meter=meter_id, read_on=day, value=value,
+            reading_id = self.ids[Reading].take()
+            self.rows[Reading].append(dict(id=reading_id, meter=meter_id, read_on=day, value=value,
                                            source="remote" if kind == "remote" else "resident",
                                            status="accepted", created_at=utcnow()))
+            made.append((reading_id, day, value))
+        return made
 
     def invoices(self, customer_id, has_water: bool) -> None:
         """Invoices of the previous billing system (totals only), up to where Kotipiha's
-        own billing runs take over."""
+        own billing runs take over. Each water invoice names the reading it balanced to
+        (the latest of its quarter) and the m³ it billed as estimates after it, so that
+        Kotipiha's first balancing deducts them (go-live)."""
         rng = self.rng
-        for start in _quarter_starts(self.today, 6):
+        points = self.customer_points.pop(customer_id, []) if has_water else []
+        for start in reversed(_quarter_starts(self.today, 6)):
             end = dt.date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1) - dt.timedelta(days=1)
-            for kind, delay in (("waste", 20), ("water", 10))[: 2 if has_water else 1]:
+            for kind, delay in (("waste", 20), ("water", 10)):
                 issued = end + dt.timedelta(days=delay)
                 if issued >= self.billing_from:
                     continue
-                number = self.next_invoice_number
-                self.next_invoice_number += 1
-                self.rows[Invoice].append(dict(
-                    id=self.ids[Invoice].take(), customer=customer_id, number=str(number),
-                    reference=fi_reference(number), kind=kind, invoice_date=issued,
-                    due_date=issued + dt.timedelta(days=21), period_start=start, period_end=end,
-                    total=Decimal(rng.randrange(3000, 40000)) / 100,
-                    status="paid" if issued < self.today - dt.timedelta(days=40) else "open"))
+                for point_id, yearly, readings in (points if kind == "water" else [(None, 0, [])]):
+                    balanced = max((r for r in readings if start <= r[1] <= end), key=lambda r: r[1], default=None)
+                    first = balanced[1] if balanced else start
+                    number = self.next_invoice_number
+                    self.next_invoice_number += 1
+                    self.rows[Invoice].append(dict(
+                        id=self.ids[Invoice].take(), customer=customer_id, number=str(number),
+                        reference=fi_reference(number), kind=kind, invoice_date=issued,
+                        due_date=issued + dt.timedelta(days=21), period_start=start, period_end=end,
+                        total=Decimal(rng.randrange(3000, 40000)) / 100,
+                        status="paid" if issued < self.today - dt.timedelta(days=40) else "open",
+                        point=point_id, balanced_reading=balanced[0] if balanced else None, imported=True,
+                        estimated_m3=(Decimal(yearly * ((end - first).days + 1)) / 365).quantize(Decimal("0.001"))
+                        if point_id else None))
 
     def flush(self) -> None:
         for model, rows in self.rows.items():

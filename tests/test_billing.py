@@ -325,3 +325,42 @@ def test_an_owner_change_recorded_after_the_quarter_was_billed(billed_point):
     deducted = -sum(r.quantity for r in q4.rows if r.code == "water_estimate_deduction")
     assert abs(deducted - q3_m3 * 81 / 92) <= Decimal("0.002")
     assert sum(r.quantity for r in q4.rows if r.code == "water_actual") == 40  # 540 -> 580
+
+
+def test_go_live_the_first_balancing_starts_where_the_previous_system_balanced(ctx):
+    """The previous system balanced to the reading of 10.12.2025 and billed estimates after
+    it up to 30.6.2026 (three imported invoices). Kotipiha's first balancing, to the reading
+    of 15.9.2026, deducts those estimates: no m³ is billed twice."""
+    PriceListRow.insert_many(demo.price_rows()).execute()
+    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2027)).execute()
+    owner = factories.customer()
+    point = ConsumptionPoint.create(number="100888", property=factories.property_(owner), billing_group="1",
+                                    persons=2, annual_estimate_m3=100)
+    meter = Meter.create(point=point, number="21000888", size="DN20", installed_on=dt.date(2020, 1, 1))
+    balanced = Reading.create(meter=meter, read_on=dt.date(2025, 12, 10), value=500)
+    Reading.create(meter=meter, read_on=dt.date(2026, 3, 20), value=520)  # never balanced by the old system
+    old = [(dt.date(2025, 10, 1), dt.date(2025, 12, 31), balanced, "5.753"),   # 10.–31.12.: 21 days
+           (dt.date(2026, 1, 1), dt.date(2026, 3, 31), None, "24.658"),
+           (dt.date(2026, 4, 1), dt.date(2026, 6, 30), None, "24.932")]
+    for n, (start, end, reading, m3) in enumerate(old):
+        factories.invoice(owner, number=str(4_100_000 + n), kind="water", point=point, period_start=start,
+                          period_end=end, balanced_reading=reading, estimated_m3=Decimal(m3), imported=True,
+                          status="paid", total=Decimal("99.00"))
+    Reading.create(meter=meter, read_on=dt.date(2026, 9, 15), value=600)
+    billing_runs.run_water(dt.date(2026, 10, 4), SETTINGS)
+    first = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-07-01")
+    rows = list(first.rows)
+    assert sum(r.quantity for r in rows if r.code == "water_actual") == 100  # 500 -> 600
+    deducted = -sum(r.quantity for r in rows if r.code == "water_estimate_deduction")
+    assert deducted == Decimal("5.753") + Decimal("24.658") + Decimal("24.932")
+    # At the price list's price of each span's first day (the old invoices give no euros).
+    def price(component, day):
+        return next(p["unit_price"] for p in demo.price_rows() if p["component"] == component
+                    and p["valid_from"] <= day and (p["valid_to"] is None or day <= p["valid_to"]))
+    starts = [dt.date(2025, 12, 10), dt.date(2026, 1, 1), dt.date(2026, 4, 1)]
+    expected = sum((Decimal(m3) * price("water", day)).quantize(Decimal("0.01"))
+                   for day, (*_x, m3) in zip(starts, old))
+    assert -sum(r.amount for r in rows if r.code == "water_estimate_deduction") == expected
+    # Estimates after the reading only; fixed fees only for Kotipiha's own period.
+    assert min(r.period_start for r in rows if r.code == "water_estimate") == dt.date(2026, 9, 15)
+    assert [(r.period_start, r.quantity) for r in rows if r.code == "water_basic_fee"] == [(dt.date(2026, 7, 1), 3)]

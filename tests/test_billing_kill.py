@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from domain import demo
-from models import BillingCalendar, ConsumptionPoint, db
+from peewee import fn
+
+from models import BillingCalendar, ConsumptionPoint, Invoice, db
 from tests.conftest import POSTGRES_URL, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +24,10 @@ def test_a_killed_run_finishes_on_restart_without_duplicates_or_gaps(tmp_path):
     app = make_app(tmp_path, DATABASE_URL=f"sqlite:///{database}")
     with app.app_context(), db.connection_context():
         demo.load(properties=4000, seed=4, with_billing=False)
-        period = (BillingCalendar.select().where(BillingCalendar.billing_group == "1")
+        # The first period after the previous system's invoices (go-live): every point has rows.
+        imported_until = Invoice.select(fn.MAX(Invoice.period_end)).where(Invoice.imported).scalar()
+        period = (BillingCalendar.select().where((BillingCalendar.billing_group == "1") &
+                                                 (BillingCalendar.period_start > imported_until))
                   .order_by(BillingCalendar.billing_date).first())
         expected = ConsumptionPoint.select().where(ConsumptionPoint.billing_group == "1").count()
     env = {**os.environ, "FLASK_APP": "app:create_app", "DATABASE_URL": f"sqlite:///{database}",
