@@ -64,6 +64,9 @@ DEFAULTS: dict[str, object] = {
     # instead (a statement of any other account repeats notified money and is refused).
     "PAYMENT_STATEMENT_ACCOUNTS": "",
     "UTILITY_IBAN": "FI4950009420028730",
+    # The utility's business ID (Y-tunnus); its VAT number is FI + the digits. Both are
+    # printed on every invoice (arvonlisäverolaki 209 e §).
+    "UTILITY_BUSINESS_ID": "1234567-1",
     "UTILITY_BIC": "OKOYFIHH",
 }
 

@@ -23,3 +23,15 @@ def vat_part(gross: Decimal, vat_rate_percent: Decimal) -> Decimal:
     gross = to_decimal(gross)
     rate = to_decimal(vat_rate_percent)
     return round_cents(gross * rate / (Decimal(100) + rate))
+
+
+def vat_breakdown(rows) -> list[tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """Per VAT rate (arvonlisäverolaki 209 e §): (rate, taxable amount, VAT, with VAT).
+    Prices include VAT, so the VAT of a rate is taken from the sum of its rows once; the
+    amounts with VAT add up to the invoice total."""
+    gross: dict[Decimal, Decimal] = {}
+    for row in rows:
+        rate = to_decimal(row.vat_rate).quantize(CENT)  # 25.5 and 25.50 are one rate
+        gross[rate] = gross.get(rate, Decimal(0)) + row.amount
+    return [(rate, total - vat_part(total, rate), vat_part(total, rate), total)
+            for rate, total in sorted(gross.items(), reverse=True)]

@@ -100,3 +100,59 @@ def test_iban_check():
     from domain.iban import is_valid_iban
     assert is_valid_iban("FI49 5000 9420 0287 30") and is_valid_iban("DE89370400440532013000")
     assert not is_valid_iban("FI49 5000 9420 0287 31") and not is_valid_iban("FI4950009420028")
+
+
+def test_the_epc_qr_ends_with_the_reference_at_error_level_m():
+    from decimal import Decimal
+    from domain.invoice_pdf import epc_qr, epc_qr_payload
+    args = dict(bic="OKOYFIHH", name="Kymen Vesi ja Jäte", iban="FI49 5000 9420 0287 30",
+                amount=Decimal("123.45"), rf_reference="RF63 1963 4357")
+    assert epc_qr_payload(**args) == ("BCD\n002\n1\nSCT\nOKOYFIHH\nKymen Vesi ja Jäte\nFI4950009420028730\n"
+                                      "EUR123.45\n\nRF6319634357")  # UTF-8 (1), nothing after the reference
+    assert epc_qr(**args).error == "M"
+
+
+def test_vat_per_rate_by_hand():
+    from decimal import Decimal
+    from types import SimpleNamespace as Row
+    from domain.money import vat_breakdown
+    rows = [Row(vat_rate=Decimal("25.50"), amount=Decimal("60.00")), Row(vat_rate=Decimal("25.5"), amount=Decimal("40.00")),
+            Row(vat_rate=Decimal("24.00"), amount=Decimal("12.40")), Row(vat_rate=Decimal("0"), amount=Decimal("-10.00"))]
+    # 100 € with 25,5 % VAT in it: 100 × 25,5 / 125,5 = 20,318… → 20,32; 12,40 × 24 / 124 = 2,40.
+    assert vat_breakdown(rows) == [
+        (Decimal("25.50"), Decimal("79.68"), Decimal("20.32"), Decimal("100.00")),
+        (Decimal("24.00"), Decimal("10.00"), Decimal("2.40"), Decimal("12.40")),
+        (Decimal("0.00"), Decimal("-10.00"), Decimal("0.00"), Decimal("-10.00"))]
+
+
+def _pdf_text(body: bytes) -> str:
+    """The text drawn in an uncompressed PDF (reportlab writes strings as (…) Tj)."""
+    import re as regex
+    return " ".join(m.decode("latin-1") for m in regex.findall(rb"\((.*?)\) Tj", body))
+
+
+def test_page_and_pdf_explain_the_water_invoice_with_vat_and_seller(client, balanced, app):
+    user, invoice = balanced
+    login(client, user.username)
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Y-tunnus 1234567-1 · ALV-numero FI12345671" in page
+    assert "Kulutus lukemien välillä: 45,000 m³" in page  # 700 -> 745
+    assert "Arvonlisävero verokannoittain" in page and "25,5 %" in page
+    text = _pdf_text(client.get(f"/invoices/{invoice.id}.pdf").data)
+    for expected in ("Kulutuspaikka 100444", "mittari 21000444", "Edellinen lukema: 700 m", "12.12.2025",
+                     "Viimeisin lukema: 745 m", "20.6.2026", "45,000 m", "hennetyt arviot:",
+                     "Y-tunnus 1234567-1", "ALV 25,5 %: veroton"):
+        assert expected in text, expected
+
+
+def test_a_credit_invoice_has_nothing_to_pay_and_no_payment_codes(client, app):
+    from decimal import Decimal
+    with app.app_context():
+        user = factories.resident()
+        credit = factories.invoice(user.customer, total=Decimal("-25.00"), status="credit")
+    login(client, user.username)
+    page = client.get(f"/invoices/{credit.id}").get_data(as_text=True)
+    assert "Ei maksettavaa." in page and not re.findall(r">(\d{54})<", page)
+    body = client.get(f"/invoices/{credit.id}.pdf").data
+    text = _pdf_text(body)
+    assert "Ei maksettavaa." in text and "viivakoodi" not in text.lower()  # no barcode, no QR beside it

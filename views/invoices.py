@@ -1,19 +1,17 @@
 """The resident's invoices: list and a detail page that explains every row."""
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, current_app, flash, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 from flask_login import current_user
 
-from domain import iban, invoice_pdf
+from domain import iban, invoice_explain, invoice_pdf
 from domain.barcode import virtual_barcode
 from domain.iban import format_iban
 from domain.reference import group
-from models import AuditLog, Credit, Invoice, InvoiceRow, Meter, db
+from models import AuditLog, Credit, Invoice, InvoiceRow, db
 from views.helpers import Form, client_ip, get_owned_or_404, redirect_after_post, render, resident_required
 from views.labels import label
 
@@ -76,34 +74,42 @@ def refund_account(credit_id):
     return _index(_refunds(), failed=form, status=422)
 
 
+def _utility() -> dict:
+    cfg = current_app.config
+    business_id = cfg["UTILITY_BUSINESS_ID"]
+    return {"name": cfg["UTILITY_NAME"], "iban": cfg["UTILITY_IBAN"], "bic": cfg["UTILITY_BIC"],
+            "business_id": business_id, "vat_number": "FI" + business_id.replace("-", "")}
+
+
 @bp.route("/<int:invoice_id>")
 @resident_required
 def detail(invoice_id):
     invoice = get_owned_or_404(Invoice, invoice_id)
     rows = list(invoice.rows.order_by(InvoiceRow.position))
     sections = [(name, [r for r in rows if r.code in codes]) for name, codes in SECTIONS]
-    readings = next((json.loads(r.meta_json) for r in rows if r.meta_json and "latest" in r.meta_json), None)
-    meter = (Meter.select().where(Meter.point == invoice.point_id).order_by(Meter.installed_on.desc()).first()
-             if invoice.point_id else None)
-    iban = current_app.config["UTILITY_IBAN"]
-    return render("invoices/detail.html", pdf_url=url_for("invoices.pdf", invoice_id=invoice.id), invoice=invoice, rows=rows,
-                  sections=[(n, rs) for n, rs in sections if rs], readings=readings, meter=meter,
+    utility = _utility()
+    explained = invoice_explain.explain(invoice, rows)
+    return render("invoices/detail.html", pdf_url=url_for("invoices.pdf", invoice_id=invoice.id), invoice=invoice,
+                  rows=rows, sections=[(n, rs) for n, rs in sections if rs], explained=explained,
+                  meter=explained.meter, utility=utility,
                   grouped_reference=group(invoice.reference),
                   grouped_rf=group(invoice.rf_reference) if invoice.rf_reference else None,
-                  barcode=virtual_barcode(iban, max(invoice.total, 0), invoice.reference, invoice.due_date),
-                  iban_grouped=format_iban(iban), bic=current_app.config["UTILITY_BIC"])
+                  barcode=(virtual_barcode(utility["iban"], invoice.total, invoice.reference, invoice.due_date)
+                           if explained.to_pay else None),
+                  iban_grouped=format_iban(utility["iban"]), bic=utility["bic"])
 
 
 @bp.route("/<int:invoice_id>.pdf")
 @resident_required
 def pdf(invoice_id):
     invoice = get_owned_or_404(Invoice, invoice_id)
-    cfg = current_app.config
     rows = list(invoice.rows.order_by(InvoiceRow.position))
+    utility = _utility()
+    explained = invoice_explain.explain(invoice, rows)
     body = invoice_pdf.render(
-        invoice, rows, lang=str(get_locale()), labels=label,
-        utility={"name": cfg["UTILITY_NAME"], "iban": cfg["UTILITY_IBAN"], "bic": cfg["UTILITY_BIC"]},
-        barcode=virtual_barcode(cfg["UTILITY_IBAN"], max(invoice.total, 0), invoice.reference, invoice.due_date))
+        invoice, rows, lang=str(get_locale()), labels=label, utility=utility, explained=explained,
+        barcode=(virtual_barcode(utility["iban"], invoice.total, invoice.reference, invoice.due_date)
+                 if explained.to_pay else None))
     response = current_app.response_class(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
     return response
