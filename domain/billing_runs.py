@@ -162,10 +162,10 @@ def load_water_batch(points, period_start: dt.date, scope=None):
         meters[point_id].append(MeterRow(mid, point_id, size, _day(installed), _day(removed), start))
     readings = defaultdict(list)
     query = (Reading.select(Reading.id, Meter.point, Reading.meter, Reading.read_on, Reading.value)
-             .join(Meter).where(Meter.point.in_(scope) & (Reading.status == "accepted"))
+             .join(Meter).where(Meter.point.in_(scope) & Reading.counted())
              .order_by(Reading.read_on))
     for rid, point_id, meter_id, read_on, value in _raw(query):
-        readings[point_id].append(ReadingRow(rid, meter_id, _day(read_on), value, "accepted"))
+        readings[point_id].append(ReadingRow(rid, meter_id, _day(read_on), value, Reading.COUNTED_STATUS))
     # The latest reading any invoice balanced to, Kotipiha's or the previous system's (whose
     # last balanced reading is where Kotipiha's first balancing starts: go-live).
     balanced = {}

@@ -5,8 +5,8 @@ the email to the resident in their language.
 """
 from __future__ import annotations
 
-from domain import notifications
-from domain.clock import utcnow
+from domain import notifications, water
+from domain.clock import today, utcnow
 from models import AuditLog, Reading, User, WasteContract, WasteOrder, db
 
 
@@ -63,6 +63,8 @@ def review_reading(reading: Reading, staff, *, accept: bool, note: str = "", ip=
         reading.save()
         AuditLog.record(staff, "reading_accept" if accept else "reading_reject", reading,
                         before=before, after={"status": reading.status, "note": reading.review_note}, ip=ip)
+        if accept:
+            water.refresh_estimate(reading.meter.point, today())
         if not accept and reading.reported_by_id:
             notifications.notify(reading.reported_by, "reading_rejected", "decisions", reading=reading)
     return reading

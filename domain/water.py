@@ -13,8 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Reading, db
+from models.water import M3_PER_PERSON
 
-M3_PER_PERSON = 35  # a new customer's annual estimate per person (seed 002)
 IMPLAUSIBLE_HIGH = 2  # more than twice the estimate asks for a confirmation
 IMPLAUSIBLE_LOW = Fraction(1, 4)  # less than a quarter of it, too
 MIN_DAYS_FOR_RATE = 14  # a shorter span says little about a yearly rate
@@ -48,7 +48,7 @@ class Implausible:
 # -- readings --------------------------------------------------------------------------
 
 def counted_readings(meter: Meter):
-    return meter.readings.where(Reading.status != "rejected").order_by(Reading.read_on)
+    return meter.readings.where(Reading.counted()).order_by(Reading.read_on)
 
 
 def previous_position(meter: Meter, before: dt.date) -> Point:
@@ -116,10 +116,20 @@ def report_reading(user, meter: Meter, value: int, day: dt.date, *, confirmed: b
                                      review_reason="implausible" if implausible else None)
             AuditLog.record(user, "reading_report", reading, after={"value": value, "status": status,
                                                                     "read_on": day}, ip=ip)
-        if status == "accepted":
-            point.annual_estimate_m3 = annual_estimate(point, stored=False)
-            point.save(only=[ConsumptionPoint.annual_estimate_m3])
+        if status == Reading.COUNTED_STATUS:
+            refresh_estimate(point, today)
     return reading, implausible
+
+
+def refresh_estimate(point: ConsumptionPoint, today: dt.date) -> int:
+    """Recompute the annual estimate from the readings after one was accepted (by the
+    resident's report or by staff from the review queue); the next estimate rows use it.
+    The day it last changed is kept to show the resident."""
+    estimate = annual_estimate(point, stored=False)
+    if estimate != point.annual_estimate_m3:
+        point.annual_estimate_m3, point.annual_estimate_changed_on = estimate, today
+        point.save(only=[ConsumptionPoint.annual_estimate_m3, ConsumptionPoint.annual_estimate_changed_on])
+    return estimate
 
 
 class NeedsConfirmation(Exception):
@@ -138,8 +148,7 @@ def next_billing_date(point: ConsumptionPoint, after: dt.date) -> dt.date | None
 def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[Point]]]:
     """Each meter of the point with its start and its counted readings, oldest first."""
     meters = list(point.meters.order_by(Meter.installed_on))
-    readings = (Reading.select().where(Reading.meter.in_([m.id for m in meters]) &
-                                       (Reading.status != "rejected"))
+    readings = (Reading.select().where(Reading.meter.in_([m.id for m in meters]) & Reading.counted())
                 .order_by(Reading.read_on))
     return positions_from(meters, readings)
 
@@ -148,7 +157,7 @@ def positions_from(meters, readings) -> list[tuple[Meter, list[Point]]]:
     """The same from meters and readings already loaded (in bulk, for billing)."""
     by_meter = defaultdict(list)
     for reading in sorted(readings, key=lambda r: r.read_on):
-        if reading.status != "rejected":
+        if reading.status == Reading.COUNTED_STATUS:
             by_meter[reading.meter_id].append(Point(reading.read_on, reading.value))
     return [(m, [Point(m.installed_on, m.start_reading), *by_meter[m.id]])
             for m in sorted(meters, key=lambda m: m.installed_on)]
@@ -164,12 +173,17 @@ def spans_from(meter_positions) -> list[tuple[dt.date, dt.date, int]]:
 
 
 def estimate_from(persons: int, meter_positions) -> int:
-    """The annual estimate from the two latest readings, else persons × 35 m³."""
-    latest = [p for _, ps in meter_positions for p in ps[1:]][-2:]
-    if len(latest) == 2 and latest[1].day > latest[0].day:
+    """The annual estimate from the two latest readings (a meter's start reading counts as
+    one, seeds 002/004), else persons × 35 m³. The two must be joined by known
+    consumption (across a meter change, the old meter's final reading)."""
+    by_day = {p.day: p for _, ps in meter_positions for p in sorted(ps, key=lambda p: p.day)}
+    latest = [by_day[d] for d in sorted(by_day)[-2:]]
+    if len(latest) == 2:
         first, last = latest
-        used = sum(q for s, e, q in spans_from(meter_positions) if s >= first.day and e <= last.day)
-        return max(1, round(Fraction(used) * 365 / (last.day - first.day).days))
+        inside = [(s, e, q) for s, e, q in spans_from(meter_positions) if s >= first.day and e <= last.day]
+        if sum((e - s).days for s, e, _q in inside) == (last.day - first.day).days:
+            used = sum(q for _s, _e, q in inside)
+            return max(1, round(Fraction(used) * 365 / (last.day - first.day).days))
     return persons * M3_PER_PERSON
 
 

@@ -9,11 +9,20 @@ from models.base import BaseModel
 from models.properties import Property
 
 
+M3_PER_PERSON = 35  # a new customer's annual estimate per person (seed 002)
+
+
 class ConsumptionPoint(BaseModel):
     """A water consumption point (kulutuspaikka).
 
     Besides a resident's properties, a point is visible in a limited session opened with
     its number and meter number (`water_point_id` of the anonymous user)."""
+
+    # (Above the field `property`, which hides the builtin in the rest of the class body.)
+    @property
+    def estimate_m3(self) -> int:
+        """The annual estimate in use: from the readings, or persons × 35 m³ without them."""
+        return self.annual_estimate_m3 or self.persons * M3_PER_PERSON
 
     number = CharField(unique=True)
     property = ForeignKeyField(Property, backref="consumption_points", on_delete="CASCADE")
@@ -65,6 +74,20 @@ class Reading(BaseModel):
 
     class Meta:
         indexes = ((("meter", "read_on"), True),)
+
+    # Which readings count, for billing, the consumption chart, the annual estimate and the
+    # checks of a new reading alike: accepted ones. A flagged reading waits for staff and
+    # counts only once accepted; a rejected one never does.
+    COUNTED_STATUS = "accepted"
+
+    @classmethod
+    def counted(cls):
+        """The rule as a query condition."""
+        return cls.status == cls.COUNTED_STATUS
+
+    @property
+    def counts(self) -> bool:
+        return self.status == self.COUNTED_STATUS
 
     @classmethod
     def visible_to(cls, user):

@@ -137,3 +137,41 @@ def test_leak_notice_when_the_latest_period_doubles_a_year_earlier(point):
     assert not water.leak_suspected(ConsumptionPoint.get_by_id(point.id))
     Reading.create(meter=meter, read_on=dt.date(2026, 11, 20), value=700)  # 125 m³ in 3 months
     assert water.leak_suspected(ConsumptionPoint.get_by_id(point.id))
+
+
+def test_the_estimate_follows_a_reading_staff_accept_and_the_next_estimates_use_it(app):
+    """A new meter (start 0 on 1.1.2026) and one reading, 200 m³ on 1.7.2026: far above the
+    70 m³ of two persons, so it waits for staff. Accepted, the estimate is the start and the
+    reading: 200 × 365 / 181 days = 403 m³ a year; the next estimate rows use it."""
+    from domain import billing_runs, decisions, demo
+    from models import BillingCalendar, Invoice, PriceListRow
+    PriceListRow.insert_many(demo.price_rows()).execute()
+    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2026)).execute()
+    owner = factories.customer()
+    point = ConsumptionPoint.create(number="100901", property=factories.property_(owner), billing_group="1",
+                                    persons=2)
+    meter = Meter.create(point=point, number="21000901", size="DN20", installed_on=dt.date(2026, 1, 1))
+    reading, implausible = water.report_reading(None, meter, 200, dt.date(2026, 7, 1), confirmed=True,
+                                                today=dt.date(2026, 7, 2))
+    assert reading.status == "flagged" and implausible.estimate_m3 == 70
+    assert ConsumptionPoint.get_by_id(point.id).annual_estimate_m3 is None  # not counted yet
+    decisions.review_reading(reading, factories.staff(), accept=True)
+    accepted = ConsumptionPoint.get_by_id(point.id)
+    assert accepted.annual_estimate_m3 == round(200 * 365 / 181) == 403
+    assert accepted.annual_estimate_changed_on is not None
+    billing_runs.run_water(dt.date(2026, 10, 4), {"CREDIT_REFUND_THRESHOLD": 200})  # Q3 1.7.–30.9.
+    q3 = Invoice.get(Invoice.point == point.id)
+    estimated = sum(r.quantity for r in q3.rows if r.code == "water_estimate")
+    assert abs(estimated - Decimal(403 * 92) / 365) < Decimal("0.002")  # 92 days at 403 m³ a year
+
+
+def test_one_rule_for_which_readings_count_in_the_chart_and_billing(point):
+    """A flagged reading waits for staff: neither the chart nor billing counts it."""
+    meter = meter_of(point)
+    Reading.create(meter=meter, read_on=dt.date(2026, 8, 20), value=900, status="flagged")
+    spans = water.consumption_spans(point)
+    assert spans[-1][1] == dt.date(2026, 5, 20)  # the chart ends at the last accepted reading
+    assert 900 not in [p.value for _m, ps in water.positions(point) for p in ps]
+    from domain import billing_runs
+    _history, _meters, counted = billing_runs.load_water_batch([point], dt.date(2026, 7, 1))[point.id]
+    assert [r.value for r in counted] == [500, 550]
