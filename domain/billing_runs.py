@@ -233,7 +233,9 @@ def _first_base(meters, readings, period_start) -> Position:
 
 
 def water_draft(point, history, meters, readings, period: BillingCalendar, tariffs) -> Draft:
-    positions = water.positions_from(meters, readings)
+    annual = point.annual_estimate_m3 or water.estimate_from(point.persons, water.positions_from(meters, readings))
+    positions = water.positions_from(meters, readings, annual) if len(meters) > 1 else \
+        water.positions_from(meters, readings)
     spans = water.spans_from(positions)
     new = [r for r in readings if history.base.day < r.read_on <= period.report_by]
     latest, actual = None, None
@@ -242,10 +244,15 @@ def water_draft(point, history, meters, readings, period: BillingCalendar, tarif
         actual = sum(m3 for s, e, m3 in spans if s >= history.base.day and e <= latest.day)
     active = [m for m in meters if m.removed_on is None] or meters
     meter_size = max(active, key=lambda m: m.installed_on).size if active else "DN20"
-    annual = point.annual_estimate_m3 or water.estimate_from(point.persons, positions)
     bill = billing.water_bill(history, period_start=period.period_start, period_end=period.period_end,
                               latest=latest, actual_m3=actual, annual_m3=annual,
                               meter_size=meter_size, tariffs=tariffs, fees_from=history.fees_from)
+    if latest is not None:
+        estimated = [[p.day.isoformat(), p.value] for _m, ps in positions for p in ps
+                     if p.estimated and history.base.day < p.day <= latest.day]
+        first_actual = next((r for r in bill.rows if r.code == "water_actual"), None)
+        if estimated and first_actual is not None:
+            first_actual.meta = {**first_actual.meta, "estimated_final": estimated}
     return Draft(point.customer_id, "water", f"water:{point.id}:{period.period_start.isoformat()}",
                  bill.rows, period.billing_date, period.due_date, (period.period_start, period.period_end),
                  point.id, latest.reading_id if latest else None)

@@ -22,6 +22,7 @@ class Explanation:
     deducted_eur: Decimal  # the estimates deducted, water and wastewater, in euros
     vat: list  # [(rate, taxable, VAT, with VAT)]
     to_pay: bool  # a credit invoice (0 € or less) has nothing to pay
+    estimated_final: list  # [(date, m³)] final readings of replaced meters that were estimated
 
 
 def explain(invoice, rows) -> Explanation:
@@ -42,4 +43,5 @@ def explain(invoice, rows) -> Explanation:
         meter, previous, latest, used,
         -sum((r.quantity for r in deductions if r.code in DEDUCTIONS), Decimal(0)),
         -sum((r.amount for r in deductions), Decimal(0)),
-        vat_breakdown(rows), invoice.total > 0)
+        vat_breakdown(rows), invoice.total > 0,
+        [tuple(p) for p in (actual[0].meta.get("estimated_final", []) if actual else [])])

@@ -116,6 +116,10 @@ def _water(pdf, invoice, explained, y: float, lang: str) -> float:
                   _("Estimates deducted: %(m3)s m³, %(amount)s",
                     m3=format_number(explained.deducted_m3, lang, decimals=3),
                     amount=format_money(explained.deducted_eur, lang))]
+        lines += [_("Your meter was replaced on %(date)s without a final reading: its reading that day is "
+                    "estimated from your annual estimate (%(value)s m³).",
+                    date=format_date(dt.date.fromisoformat(day)), value=value)[:110]
+                  for day, value in explained.estimated_final]
     for line in lines:
         pdf.drawString(20 * mm, y, line)
         y -= 5 * mm

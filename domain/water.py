@@ -34,6 +34,7 @@ class Point:
 
     day: dt.date
     value: int
+    estimated: bool = False  # an estimated final reading of a meter removed without one
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,49 @@ def refresh_estimate(point: ConsumptionPoint, today: dt.date) -> int:
     return estimate
 
 
+def replace_meter(user, old: Meter, *, day: dt.date, final_value: int | None, new_number: str,
+                  start_value: int, today: dt.date, by_staff: bool, new_size: str | None = None,
+                  new_kind: str = "mechanical", ip: str | None = None) -> Meter:
+    """A meter replacement in one step: the old meter's final reading (when known) and the
+    new meter with its start reading, both on the day of the change.
+
+    Staff record it as fact; a resident's report is kept, its final reading flagged for
+    staff (review reason "meter_change"), so billing counts it once staff accept it.
+    Billing never drops the old meter's consumption: without a final reading its use up to
+    the change is estimated (see `positions_from`)."""
+    new_number = (new_number or "").strip()
+    if not new_number or len(new_number) > 30:
+        raise ReadingError("new_meter", "meter_number")
+    if Meter.select().where(Meter.number == new_number).exists():
+        raise ReadingError("new_meter", "meter_exists")
+    if day > today:
+        raise ReadingError("day", "date_future")
+    if day <= old.installed_on or (old.removed_on and day > old.removed_on):
+        raise ReadingError("day", "meter_not_in_use", installed=old.installed_on)
+    latest = counted_readings(old).order_by(Reading.read_on.desc()).first()
+    if latest is not None and day < latest.read_on:
+        raise ReadingError("day", "before_previous", date=latest.read_on, value=latest.value)
+    if final_value is not None:
+        previous = previous_position(old, day + dt.timedelta(days=1))
+        if final_value < previous.value:
+            raise ReadingError("final_value", "below_previous", date=previous.day, value=previous.value)
+    if start_value < 0:
+        raise ReadingError("value", "negative")
+    with db.atomic():
+        if final_value is not None:
+            Reading.delete().where((Reading.meter == old) & (Reading.read_on == day)).execute()
+            Reading.create(meter=old, read_on=day, value=final_value, source="utility" if by_staff else "resident",
+                           status=Reading.COUNTED_STATUS if by_staff else "flagged",
+                           review_reason=None if by_staff else "meter_change", reported_by=user)
+        old.removed_on = day
+        old.save(only=[Meter.removed_on])
+        new = Meter.create(point=old.point_id, number=new_number, size=new_size or old.size, kind=new_kind,
+                           installed_on=day, start_reading=start_value)
+        AuditLog.record(user, "meter_change", old.point, before={"meter": old.number},
+                        after={"meter": new_number, "day": day, "final": final_value, "start": start_value}, ip=ip)
+    return new
+
+
 class NeedsConfirmation(Exception):
     def __init__(self, implausible: Implausible):
         super().__init__("needs confirmation")
@@ -153,14 +197,24 @@ def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[Point]]]:
     return positions_from(meters, readings)
 
 
-def positions_from(meters, readings) -> list[tuple[Meter, list[Point]]]:
-    """The same from meters and readings already loaded (in bulk, for billing)."""
+def positions_from(meters, readings, annual_m3: int | None = None) -> list[tuple[Meter, list[Point]]]:
+    """The same from meters and readings already loaded (in bulk, for billing).
+
+    With `annual_m3` (billing), a meter removed without a final reading gets an estimated
+    one on its removal day, from the annual estimate, so its use up to the change is
+    billed (and the invoice says it was estimated)."""
     by_meter = defaultdict(list)
     for reading in sorted(readings, key=lambda r: r.read_on):
         if reading.status == Reading.COUNTED_STATUS:
             by_meter[reading.meter_id].append(Point(reading.read_on, reading.value))
-    return [(m, [Point(m.installed_on, m.start_reading), *by_meter[m.id]])
-            for m in sorted(meters, key=lambda m: m.installed_on)]
+    found = []
+    for m in sorted(meters, key=lambda m: m.installed_on):
+        points = [Point(m.installed_on, m.start_reading), *by_meter[m.id]]
+        if annual_m3 and m.removed_on and points[-1].day < m.removed_on:
+            days = (m.removed_on - points[-1].day).days
+            points.append(Point(m.removed_on, points[-1].value + round(Fraction(annual_m3 * days, 365)), True))
+        found.append((m, points))
+    return found
 
 
 def spans_from(meter_positions) -> list[tuple[dt.date, dt.date, int]]:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from domain import billing, billing_runs, demo
+from domain import billing, billing_runs, demo, water
 from domain.billing import EstimateSpan, PointHistory, Position, Tariffs
 from models import (BillingCalendar, ConsumptionPoint, Credit, Emptying, Invoice, InvoiceRow, Meter,
                     PriceListRow, Reading)
@@ -364,3 +364,20 @@ def test_go_live_the_first_balancing_starts_where_the_previous_system_balanced(c
     # Estimates after the reading only; fixed fees only for Kotipiha's own period.
     assert min(r.period_start for r in rows if r.code == "water_estimate") == dt.date(2026, 9, 15)
     assert [(r.period_start, r.quantity) for r in rows if r.code == "water_basic_fee"] == [(dt.date(2026, 7, 1), 3)]
+
+
+@pytest.mark.parametrize("final, expected_old_m3", [
+    (540, 40),    # the old meter's final reading: 500 -> 540
+    (None, 39),   # none: 100 m³ a year × 142 days (10.12.2025–1.5.2026) / 365 = 38,9 -> 39, estimated
+])
+def test_a_meter_change_never_drops_the_old_meters_consumption(billed_point, final, expected_old_m3):
+    owner, point, meter = billed_point
+    new = water.replace_meter(factories.staff(), meter, day=dt.date(2026, 5, 1), final_value=final,
+                              new_number="21999321", start_value=0, today=dt.date(2026, 5, 2), by_staff=True)
+    Reading.create(meter=new, read_on=dt.date(2026, 6, 15), value=20)
+    billing_runs.run_water(dt.date(2026, 7, 4), SETTINGS)  # group 1, Apr–Jun, reports by 30.6.
+    invoice = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-04-01")
+    actual = [r for r in invoice.rows if r.code == "water_actual"]
+    assert sum(r.quantity for r in actual) == expected_old_m3 + 20  # old meter + new meter 0 -> 20
+    marked = actual[0].meta.get("estimated_final")
+    assert marked == (None if final is not None else [["2026-05-01", 539]])

@@ -141,3 +141,42 @@ def test_billing_calendar_for_the_residents_group(client, points):
     page = client.get("/water/billing-calendar").get_data(as_text=True)
     assert "Laskutusryhmä 1" in page
     assert "1.1.2026–31.3.2026" in page and "4.4.2026" in page and "26.4.2026" in page
+
+
+def test_a_resident_reports_a_replaced_meter_with_the_reading_form(client, points, app):
+    user, point, meter = points[0]
+    login(client, user.username)
+    page = f"/water/points/{point.id}/reading"
+    response = post_form(client, page, {"meter": meter.id, "value": "3", "day": "2026-11-20",
+                                        "new_meter": "21999001", "final_value": "560"})
+    assert response.status_code == 303
+    old, new = Meter.get_by_id(meter.id), Meter.get(Meter.number == "21999001")
+    assert old.removed_on == dt.date(2026, 11, 20) and (new.installed_on, new.start_reading) == (old.removed_on, 3)
+    final = Reading.get((Reading.meter == meter.id) & (Reading.read_on == dt.date(2026, 11, 20)))
+    assert (final.value, final.status, final.review_reason) == (560, "flagged", "meter_change")
+    # A final reading below the previous one is refused and keeps what was typed.
+    _, other_point, other_meter = points[1]
+    client = app.test_client()
+    login(client, points[1][0].username)
+    refused = post_form(client, f"/water/points/{other_point.id}/reading",
+                        {"meter": other_meter.id, "value": "3", "day": "2026-11-20", "new_meter": "21999002",
+                         "final_value": "10"})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert 'value="21999002"' in body and "550 m³" in body
+    assert Meter.get_or_none(Meter.number == "21999002") is None
+
+
+def test_staff_replace_a_meter_in_one_form(client, points):
+    _, point, meter = points[0]
+    staff = factories.staff()
+    login(client, staff.username)
+    url = f"/staff/points/{point.id}/meter-change"
+    assert client.get(url).status_code == 200
+    response = post_form(client, url, {"day": "2026-10-01", "final_value": "590", "new_meter": "21999003",
+                                       "value": "0", "size": "DN20"})
+    assert response.status_code == 303
+    final = Reading.get((Reading.meter == meter.id) & (Reading.read_on == dt.date(2026, 10, 1)))
+    assert (final.value, final.status) == (590, "accepted")
+    assert Meter.get(Meter.number == "21999003").start_reading == 0
+    assert post_form(client, url, {"day": "2026-10-01", "new_meter": "21999003", "value": "0"}).status_code == 422

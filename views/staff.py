@@ -334,6 +334,44 @@ def mark_refunded(credit_id):
     return redirect_after_post(url_for("staff.billing"))
 
 
+class MeterChangeForm(Form):
+    day = DateField(_l("Date of the change"), format=["%Y-%m-%d", "%d.%m.%Y"],
+                    validators=[InputRequired(_l("Enter a date."))])
+    final_value = IntegerField(_l("Old meter's final reading (m³)"), validators=[
+        Optional(), NumberRange(min=0, max=10_000_000, message=_l("Enter the reading in whole cubic metres."))])
+    new_meter = StringField(_l("New meter number"), validators=[
+        InputRequired(_l("Enter the new meter's number.")), Length(max=30)])
+    value = IntegerField(_l("New meter's start reading (m³)"), default=0, validators=[
+        InputRequired(_l("Enter the reading in whole cubic metres.")),
+        NumberRange(min=0, max=10_000_000, message=_l("Enter the reading in whole cubic metres."))])
+    size = StringField(_l("Size"), validators=[Optional(), Length(max=10)])
+
+
+@bp.route("/points/<int:point_id>/meter-change", methods=["GET", "POST"])
+@staff_required
+def meter_change(point_id):
+    from domain import water
+    from views.water import reading_error_message
+    point = _get(ConsumptionPoint, point_id)
+    old = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
+    form = MeterChangeForm()
+    if old is not None and not form.is_submitted():
+        form.size.data = old.size
+    if old is not None and form.validate_on_submit():
+        try:
+            new = water.replace_meter(current_user, old, day=form.day.data, final_value=form.final_value.data,
+                                      new_number=form.new_meter.data, start_value=form.value.data,
+                                      new_size=form.size.data or None, today=today(), by_staff=True,
+                                      ip=client_ip())
+        except water.ReadingError as error:
+            getattr(form, error.field).errors = [reading_error_message(error)]
+        else:
+            flash(_("Meter %(old)s replaced by %(new)s.", old=old.number, new=new.number), "success")
+            return redirect_after_post(url_for("staff.customer", customer_id=point.property.customer_id))
+    status = 422 if form.is_submitted() and form.errors else 200
+    return render("staff/meter_change.html", status=status, point=point, form=form, old=old)
+
+
 class OwnerChangeForm(Form):
     possession = DateField(_l("Possession changes on"), format=["%Y-%m-%d", "%d.%m.%Y"],
                            validators=[InputRequired(_l("Enter a date."))])

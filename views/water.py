@@ -31,6 +31,8 @@ READING_ERRORS = {
     "before_previous": _l("The latest reading is from %(date)s (%(value)d m³). Give a date on or after it."),
     "below_previous": _l("The reading is lower than the previous one, %(value)d m³ on %(date)s. "
                          "Check the numbers: read only the black digits (whole cubic metres)."),
+    "meter_number": _l("Enter the new meter's number as it is printed on the meter."),
+    "meter_exists": _l("A meter with this number is already registered. Check the number."),
 }
 
 
@@ -165,6 +167,10 @@ class ReadingForm(Form):
         NumberRange(min=0, max=10_000_000, message=_l("Enter the reading in whole cubic metres."))])
     day = DateField(_l("Reading date"), format=DATE_FORMATS, validators=[InputRequired(_l("Enter a date."))])
     confirm = BooleanField(_l("The reading is correct"))
+    # A replaced meter, reported with the reading: its number differs from the one on file.
+    new_meter = StringField(_l("The number on your meter now"), validators=[Optional(), Length(max=30)])
+    final_value = IntegerField(_l("The old meter's final reading (m³), if you know it"), validators=[
+        Optional(), NumberRange(min=0, max=10_000_000, message=_l("Enter the reading in whole cubic metres."))])
 
 
 def reading_form(point, formdata=None):
@@ -190,6 +196,19 @@ def report(point_id):
         meter = get_owned_or_404(Meter, form.meter.data)
         if meter.point_id != point.id:
             abort(404)
+        replaced = (form.new_meter.data or "").strip()
+        if replaced and replaced != meter.number:
+            try:
+                water.replace_meter(current_user if current_user.is_authenticated else None, meter,
+                                    day=form.day.data, final_value=form.final_value.data, new_number=replaced,
+                                    start_value=form.value.data, today=today(), by_staff=False, ip=client_ip())
+            except water.ReadingError as error:
+                getattr(form, error.field).errors = [reading_error_message(error)]
+                return render("water/report.html", "water/_reading_form.html", status=422,
+                              **point_context(point), form=form, implausible=None)
+            flash(_("Thank you. The new meter %(number)s is registered from %(date)s; customer service checks "
+                    "the replacement.", number=replaced, date=format_date(form.day.data)), "success")
+            return redirect_after_post(url_for("water.point", point_id=point.id))
         try:
             reading, implausible = water.report_reading(
                 current_user if current_user.is_authenticated else None, meter, form.value.data,
