@@ -106,17 +106,21 @@ def pickup_reminders(day: dt.date, settings=None) -> str:
                .where((NotificationPref.kind == "pickup") & NotificationPref.enabled & User.active))  # any channel
     contracts = WasteContract.select().join(Property).where(Property.customer.in_(wanting))
     plans = schedule.plans_for(contracts)
-    due = [p for p in plans if schedule.planned_emptyings(p, tomorrow, tomorrow)]
+    due = {p.contract_id: e for p in plans for e in schedule.planned_emptyings(p, tomorrow, tomorrow)[:1]}
     by_contract = {c.id: c for c in WasteContract.select(WasteContract, Property).join(Property)
-                   .where(WasteContract.id.in_([p.contract_id for p in due]))}
+                   .where(WasteContract.id.in_(list(due)))}
     users = _residents_of({c.property.customer_id for c in by_contract.values()})
     chosen = NotificationPref.choices([u.id for us in users.values() for u in us], "pickup")
     sent = 0
-    for plan in due:
-        contract = by_contract[plan.contract_id]
+    for contract_id, emptying in due.items():
+        contract = by_contract[contract_id]
         for user in users.get(contract.property.customer_id, []):
+            # A move beyond the promised ±1 day is told in words, with the holidays behind it.
+            holidays = (", ".join(schedule.holidays_between(emptying.planned_day, emptying.day, user.language))
+                        if emptying.beyond_promise else None)
             sent += _send_once(f"pickup:{user.id}:{contract.id}:{tomorrow}", user, "pickup_reminder",
-                               "pickup", chosen[user.id], contract=contract, day=tomorrow)
+                               "pickup", chosen[user.id], contract=contract, day=tomorrow,
+                               planned=emptying.planned_day, holidays=holidays)
     return f"{sent} pickup reminders"
 
 

@@ -11,11 +11,19 @@ THE RULES, in one place:
    counted from the anchor week: the week of the contract's start, or the week a change
    of interval or route takes effect (the new rhythm starts that week).
 2. Biowaste in summer. In ISO weeks 18-40 biowaste is emptied at least every second week:
-   a longer interval becomes 2 weeks, counted from the same anchor.
+   a longer interval becomes 2 weeks. The gaps are counted from the previous emptying,
+   starting at the anchor week, so that no gap is ever shorter than the interval unless
+   the summer rule demands it: entering summer the next emptying comes 2 weeks after the
+   last one, leaving it the first autumn emptying comes a whole interval after the last
+   summer one (not on the anchor's rhythm, which could give a 1- or 2-week gap).
 3. Holidays. An emptying that falls on a Finnish public holiday (the `holidays` package,
    which includes Midsummer Eve and Christmas Eve) moves to the next working day
    (Monday-Friday, not a holiday). The calendar names the holiday that moved it. This and
-   routing are why residents are told "±1 day".
+   routing are why residents are told "±1 day". A move never carries an emptying into a
+   suspension or past the end of the service: it then goes to the working day before the
+   planned one, or, when none is free either, is left out. Where a move is more than the
+   promised one day (Good Friday and Easter Monday, Christmas), the calendar and the
+   pickup reminder say so in words (`PlannedEmptying.shift_days`).
 4. Suspensions. No planned emptying falls inside an approved suspension (first and last
    day included; the planned date before a holiday move decides).
 5. End. An approved termination ends the service the day before its date; a contract's
@@ -26,6 +34,7 @@ THE RULES, in one place:
 from __future__ import annotations
 
 import datetime as dt
+import bisect
 import functools
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -57,6 +66,17 @@ def _holiday_names(year: int, lang: str) -> dict[dt.date, str]:
 
 def holiday_name(day: dt.date, lang: str = "fi") -> str | None:
     return _holiday_names(day.year, lang).get(day)
+
+
+def holidays_between(first: dt.date, last: dt.date, lang: str = "fi") -> list[str]:
+    """The names of the public holidays from `first` to `last`, for saying why a move was long."""
+    names, day = [], min(first, last)
+    while day <= max(first, last):
+        name = holiday_name(day, lang)
+        if name and name not in names:
+            names.append(name)
+        day += ONE_DAY
+    return names
 
 
 def is_working_day(day: dt.date) -> bool:
@@ -126,26 +146,48 @@ class PlannedEmptying(NamedTuple):
     def moved(self) -> bool:
         return self.day != self.planned_day
 
+    @property
+    def shift_days(self) -> int:
+        """Calendar days the holiday rule moved it (negative: moved earlier)."""
+        return (self.day - self.planned_day).days
+
+    @property
+    def beyond_promise(self) -> bool:
+        """Moved more than the "±1 day" residents are promised."""
+        return abs(self.shift_days) > 1
+
 
 def _due_weeks(terms: Terms, waste_type: str, first_monday: dt.date, last_monday: dt.date):
     """Mondays of the weeks in which `terms` plan an emptying."""
     interval = terms.interval_weeks
     summer_rule = waste_type == "bio" and interval > BIOWASTE_SUMMER_MAX_INTERVAL
-    weeks_from_anchor = (first_monday - terms.anchor).days // 7
     if not summer_rule:
+        weeks_from_anchor = (first_monday - terms.anchor).days // 7
         week = first_monday + dt.timedelta(weeks=(-weeks_from_anchor) % interval)
         step = dt.timedelta(weeks=interval)
         while week <= last_monday:
             yield week
             week += step
         return
-    week, n = first_monday, weeks_from_anchor
-    while week <= last_monday:
+    weeks = _biowaste_weeks(terms.anchor, interval, last_monday.year)
+    yield from weeks[bisect.bisect_left(weeks, first_monday):bisect.bisect_right(weeks, last_monday)]
+
+
+@functools.cache
+def _biowaste_weeks(anchor: dt.date, interval: int, until_year: int) -> tuple[dt.date, ...]:
+    """Mondays of the biowaste weeks from the anchor to the end of `until_year` (rule 2):
+    each gap is the interval, or 2 weeks once in summer. Shared by every contract with the
+    same anchor and interval, so a whole route is computed once."""
+    weeks, last, week = [], None, anchor
+    end = dt.date(until_year + 1, 1, 7)
+    while week <= end:
         summer = week.isocalendar()[1] in SUMMER_WEEKS
-        if n % (BIOWASTE_SUMMER_MAX_INTERVAL if summer else interval) == 0:
-            yield week
+        gap = (week - last).days // 7 if last else None
+        if last is None or gap >= (BIOWASTE_SUMMER_MAX_INTERVAL if summer else interval):
+            weeks.append(week)
+            last = week
         week += dt.timedelta(weeks=1)
-        n += 1
+    return tuple(weeks)
 
 
 def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[PlannedEmptying]:
@@ -172,7 +214,9 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
             if planned.weekday() < 5 and planned not in _holiday_dates(planned.year):
                 day = planned  # inline of next_working_day's common case: this loop is hot
             else:
-                day = next_working_day(planned)
+                day = _moved_day(planned, earliest, plan.end or dt.date.max, suspensions)
+                if day is None:
+                    continue
             if start <= day <= end:
                 found.append(PlannedEmptying(day, planned, cid, waste_type, bins))
     for day, bins in plan.extras:
@@ -180,6 +224,20 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
             found.append(PlannedEmptying(day, day, plan.contract_id, plan.waste_type, bins, True))
     found.sort(key=lambda e: (e.day, e.extra))
     return found
+
+
+def _moved_day(planned: dt.date, earliest: dt.date, last_day: dt.date, suspensions) -> dt.date | None:
+    """Rule 3: the next working day, unless that is in a suspension or past the end; then
+    the working day before, unless that is not free either."""
+    def free(day):
+        return earliest <= day <= last_day and not any(s <= day <= e for s, e in suspensions)
+    later = next_working_day(planned)
+    if free(later):
+        return later
+    earlier = planned - ONE_DAY
+    while not is_working_day(earlier):
+        earlier -= ONE_DAY
+    return earlier if free(earlier) else None
 
 
 def next_emptying(plan: ContractPlan, after: dt.date) -> PlannedEmptying | None:

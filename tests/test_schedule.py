@@ -118,3 +118,55 @@ def test_add_working_days_skips_weekends_and_holidays():
     assert schedule.add_working_days(dt.date(2026, 12, 4), 1) == dt.date(2026, 12, 7)
     # Wednesday 23.12 + 1 = Monday 28.12 (24.12 and 25.12 are holidays).
     assert schedule.add_working_days(dt.date(2026, 12, 23), 1) == dt.date(2026, 12, 28)
+
+
+bounded = st.builds(plan_of, start=dates, interval=st.sampled_from([1, 2, 3, 4]), weekday=st.integers(0, 4),
+                    end=st.one_of(st.none(), dates))
+
+
+@settings(max_examples=300, deadline=None)
+@given(bounded, dates, st.integers(1, 60))
+def test_a_holiday_move_never_lands_in_a_suspension_or_after_the_end(plan, suspension_start, length):
+    suspension_end = suspension_start + dt.timedelta(days=length)
+    plan.suspensions.append((suspension_start, suspension_end))
+    window_start = min(plan.start, suspension_start) - dt.timedelta(days=30)
+    for e in planned_emptyings(plan, window_start, suspension_end + dt.timedelta(days=400)):
+        if e.extra:
+            continue
+        assert not suspension_start <= e.day <= suspension_end
+        assert plan.end is None or e.day <= plan.end
+        assert schedule.is_working_day(e.day)
+
+
+def test_good_friday_before_a_suspension_moves_back_not_into_it():
+    # Good Friday 3.4.2026 and Easter Monday 6.4.: the next working day is Tuesday 7.4.,
+    # inside a suspension from 6.4., so the emptying goes to Thursday 2.4. instead.
+    plan = plan_of(dt.date(2026, 1, 2), 1, 4, suspensions=[(dt.date(2026, 4, 6), dt.date(2026, 5, 3))])
+    [easter] = planned_emptyings(plan, dt.date(2026, 3, 30), dt.date(2026, 4, 10))
+    assert (easter.planned_day, easter.day) == (dt.date(2026, 4, 3), dt.date(2026, 4, 2))
+    # And a service ending on Easter Monday is not emptied after it.
+    ending = plan_of(dt.date(2026, 1, 2), 1, 4, end=dt.date(2026, 4, 6))
+    assert [e.day for e in planned_emptyings(ending, dt.date(2026, 3, 30), dt.date(2026, 4, 30))] == [
+        dt.date(2026, 4, 2)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(dates, st.integers(0, 4), st.sampled_from([3, 4]))
+def test_biowaste_gaps_are_never_shorter_than_the_interval_unless_summer_demands(start, weekday, interval):
+    plan = plan_of(start, interval, weekday, waste_type="bio")
+    days = [e.planned_day for e in planned_emptyings(plan, start, start + dt.timedelta(days=900))]
+    for a, b in zip(days, days[1:]):
+        weeks = (b - a).days // 7
+        in_summer = b.isocalendar()[1] in schedule.SUMMER_WEEKS
+        assert weeks >= (2 if in_summer else interval), (a, b)
+        if in_summer and a.isocalendar()[1] in schedule.SUMMER_WEEKS:
+            assert weeks == 2
+
+
+def test_a_move_beyond_the_promised_day_is_said_in_words():
+    plan = plan_of(dt.date(2026, 1, 2), 1, 4)  # Fridays
+    [easter] = planned_emptyings(plan, dt.date(2026, 4, 1), dt.date(2026, 4, 8))
+    assert (easter.planned_day, easter.day, easter.shift_days) == (dt.date(2026, 4, 3), dt.date(2026, 4, 7), 4)
+    assert easter.beyond_promise
+    assert schedule.holidays_between(easter.planned_day, easter.day, "fi") == [
+        "Pitkäperjantai", "Pääsiäispäivä", "Toinen pääsiäispäivä"]

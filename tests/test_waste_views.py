@@ -209,3 +209,21 @@ def test_orders_filter_by_dates(client, homes):
     assert "25.11.2026" in everything and "3.2.2027" in everything
     only_first = client.get(f"/properties/{a.id}?start=2026-11-01&end=2026-12-31").get_data(as_text=True)
     assert "25.11.2026" in only_first and "3.2.2027" not in only_first
+
+
+def test_a_long_holiday_move_is_said_in_words_on_the_calendar_and_in_the_reminder(client, homes, app):
+    """Wednesday 24.12.2025 is Christmas Eve, 25.–26.12. are holidays: the weekly emptying
+    moves to Monday 29.12., five days, beyond the promised ±1 day."""
+    from domain import notifications
+    from models import Outbox, WasteContract
+    alice, a, contract, *_ = homes
+    WasteContract.update(interval_weeks=1).where(WasteContract.id == contract.id).execute()
+    login(client, alice.username)
+    page = client.get(f"/properties/{a.id}/calendar?month=2025-12").get_data(as_text=True)
+    assert "Sekajäte: siirtyy 24.12.2025 → 29.12.2025 pyhien vuoksi (Jouluaatto, Joulupäivä, Tapaninpäivä)" in page
+    with app.app_context():
+        notifications.set_preference(alice, "pickup", True)
+        notifications.pickup_reminders(dt.date(2025, 12, 28))
+        [mail] = Outbox.select().where(Outbox.kind == "pickup")
+    assert "29.12.2025" in mail.body_text
+    assert "Pyhien vuoksi (Jouluaatto, Joulupäivä, Tapaninpäivä) tämä tyhjennys siirtyi 24.12.2025" in mail.body_text
