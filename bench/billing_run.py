@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import migrations  # noqa: E402
 from app import create_app  # noqa: E402
 from domain import billing_runs, demo  # noqa: E402
-from domain.clock import today  # noqa: E402
-from models import BillingCalendar, db  # noqa: E402
+from models import BillingCalendar, Invoice, db  # noqa: E402
+from peewee import fn  # noqa: E402
 from peewee import SqliteDatabase  # noqa: E402
 
 
@@ -41,10 +41,12 @@ def main() -> None:
         t0 = time.perf_counter()
         demo.load(properties=args.properties, seed=9, with_billing=False)
         print(f"demo data: {args.properties} properties in {time.perf_counter() - t0:.1f} s")
-        quarter_start = dt.date(today().year, 1, 1)
-        dates = sorted({d for (d,) in BillingCalendar.select(BillingCalendar.billing_date).where(
-            (BillingCalendar.billing_date > quarter_start) &
-            (BillingCalendar.billing_date <= quarter_start + dt.timedelta(days=90))).tuples()})
+        # The first quarter after the previous system's (imported) invoices: the go-live.
+        imported_until = Invoice.select(fn.MAX(Invoice.period_end)).where(Invoice.imported).scalar()
+        after = BillingCalendar.select().where(BillingCalendar.period_start > imported_until)
+        quarter_start = min(p.billing_date for p in after) - dt.timedelta(days=1)
+        dates = sorted({p.billing_date for p in after
+                        if p.billing_date <= quarter_start + dt.timedelta(days=90)})
         t0 = time.perf_counter()
         made = sum(billing_runs.run_water(day, app.config).invoices for day in dates)
         run_time = time.perf_counter() - t0
