@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
-from flask_login import current_user
+from flask_login import current_user, user_loaded_from_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -74,6 +74,7 @@ def _finish_config(app: Flask) -> None:
         SESSION_COOKIE_SECURE=https,
         SESSION_COOKIE_NAME="__Host-kotipiha" if https else "kotipiha",
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_DURATION=dt.timedelta(days=int(cfg["REMEMBER_DAYS"])),
         REMEMBER_COOKIE_SECURE=https,
         REMEMBER_COOKIE_SAMESITE="Lax",
         PREFERRED_URL_SCHEME="https" if https else "http",
@@ -94,6 +95,14 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "fi"
 
 
+def _rotate_remember_token(app, user) -> None:
+    """A remember cookie works once: its session is replaced and a new cookie is set."""
+    from domain import accounts
+    accounts.rotate_session(user, app.config)
+    session["_user_id"] = user.get_id()
+    session["_remember"] = "set"
+
+
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -103,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the login page explains itself
     login_manager.session_protection = "basic"
     login_manager.user_loader(User.from_session_id)
+    user_loaded_from_cookie.connect(_rotate_remember_token, app)
     from views.helpers import Visitor
     login_manager.anonymous_user = Visitor
     if app.config["TRUSTED_PROXIES"]:

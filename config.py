@@ -34,6 +34,7 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_MAX_FAILURES_PER_IP": 30,  # per client address within the same window
     "LOGIN_WINDOW_MINUTES": 15,
     "PASSWORD_RESET_MINUTES": 60,
+    "REMEMBER_DAYS": 30,  # "keep me logged in": a single-use token, renewed at each use
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Waste self-service rules
     "EXTRA_EMPTYING_LEAD_WORKING_DAYS": 1,  # an extra emptying this many working days ahead

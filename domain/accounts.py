@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from domain import mail
 from domain.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password
-from models import AuditLog, Customer, LoginAttempt, PasswordReset, User, db
+from models import AuditLog, Customer, LoginAttempt, PasswordReset, User, UserSession, db
+from models.accounts import token_hash
 
 CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,9 +62,18 @@ class Registration:
     language: str = "fi"
 
 
-def register(data: Registration, *, ip: str | None = None) -> User:
-    """Create a resident account linked to the customer and its properties."""
+def register(data: Registration, *, ip: str | None = None, settings=None) -> User:
+    """Create a resident account linked to the customer and its properties.
+
+    Guessing invoice numbers is throttled exactly like logins (ASVS 2.2.1): per customer
+    number and per client address, every failed match recorded, and an unknown customer
+    and a wrong invoice answered alike."""
+    attempt = None
+    if settings is not None:
+        attempt = count_attempt(f"register:{normalize_customer_number(data.customer_number)}", ip or "", settings)
     customer = find_registrable_customer(data.customer_number, data.invoice_number)
+    if attempt is not None:
+        succeeded(attempt)  # the pair matched: fixing a password or username is no guessing
     email = data.email.strip().casefold()
     username = (data.username.strip() or email).casefold()
     if not EMAIL.match(email):
@@ -93,12 +103,30 @@ class Throttled(Exception):
         self.minutes = minutes
 
 
-def check_throttle(key: str, ip: str, settings) -> None:
-    """Raise Throttled after too many failed attempts for `key` or from `ip` in the window."""
+def count_attempt(key: str, ip: str, settings) -> LoginAttempt:
+    """Record an attempt as failed, then check the limits: an attempt is counted before any
+    password is hashed or invoice compared, so parallel guesses never get more tries than
+    the limit plus the requests already running. Raise Throttled past the limit for `key`
+    (an account, or a customer number at registration) or for the client address."""
+    with db.atomic():
+        attempt = LoginAttempt.create(login=key[:255], ip=ip, success=False)
     since = utcnow() - dt.timedelta(minutes=settings["LOGIN_WINDOW_MINUTES"])
-    if (LoginAttempt.failures_since(since, login=key) >= settings["LOGIN_MAX_FAILURES"]
-            or LoginAttempt.failures_since(since, ip=ip) >= settings["LOGIN_MAX_FAILURES_PER_IP"]):
+    if (LoginAttempt.failures_since(since, login=key[:255]) > settings["LOGIN_MAX_FAILURES"]
+            or LoginAttempt.failures_since(since, ip=ip) > settings["LOGIN_MAX_FAILURES_PER_IP"]):
         raise Throttled(settings["LOGIN_WINDOW_MINUTES"])
+    return attempt
+
+
+def succeeded(attempt: LoginAttempt) -> None:
+    LoginAttempt.update(success=True).where(LoginAttempt.id == attempt.id).execute()
+
+
+def login_key(login: str) -> str:
+    """One failure counter per account, whichever spelling (username or email) is typed;
+    an unknown login counts by what was typed."""
+    key = (login or "").strip().casefold()[:255]
+    user = User.by_login(key) if key else None
+    return f"user:{user.id}" if user else key
 
 
 def authenticate(login: str, password: str, *, ip: str, settings) -> User | None:
@@ -107,20 +135,63 @@ def authenticate(login: str, password: str, *, ip: str, settings) -> User | None
     An unknown user and a wrong password cost the same time and get the same answer.
     """
     key = (login or "").strip().casefold()[:255]
-    check_throttle(key, ip, settings)
+    attempt = count_attempt(login_key(key), ip, settings)
     user = User.by_login(key) if key else None
     ok = verify_password(user.password_hash if user else None, password or "")
     ok = ok and user.is_active
-    with db.atomic():
-        LoginAttempt.create(login=key, ip=ip, success=ok)
-        if ok:
+    if ok:
+        with db.atomic():
+            succeeded(attempt)
             user.last_login_at = utcnow()
             user.save(only=[User.last_login_at])
     return user if ok else None
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_hash(token)
+
+
+# -- sessions (ASVS 3.3): server-side, ended by logout, rotated when remembered ------------
+
+def open_session(user: User, *, remember: bool, settings) -> str:
+    """A new login session for one browser; its token goes into the signed cookie."""
+    token = secrets.token_urlsafe(32)
+    with db.atomic():
+        UserSession.delete().where((UserSession.user == user) & (UserSession.expires_at <= utcnow())).execute()
+        # A remembered login lasts REMEMBER_DAYS; a browser session lasts until the browser
+        # forgets its cookie, logout, a password change or "log out everywhere".
+        expires = (utcnow() + dt.timedelta(days=int(settings["REMEMBER_DAYS"])) if remember
+                   else dt.datetime(9999, 1, 1))
+        UserSession.create(user=user, token_hash=token_hash(token), remember=remember, expires_at=expires)
+    user.login_token = token
+    return token
+
+
+def close_session(token: str | None) -> None:
+    """Logout: this browser's session ends, and with it any remember cookie it had."""
+    if token:
+        UserSession.delete().where(UserSession.token_hash == token_hash(token)).execute()
+
+
+def rotate_session(user: User, settings) -> str:
+    """A remember cookie was used: it is single-use, so its session is replaced."""
+    with db.atomic():
+        close_session(user.login_token)
+        return open_session(user, remember=True, settings=settings)
+
+
+def end_sessions(user: User, *, keep: str | None = None, ip: str | None = None, reason: str = "") -> None:
+    """End every session of the user but `keep` (this browser's, after a password change),
+    and make every older cookie invalid with a new session version."""
+    with db.atomic():
+        query = UserSession.delete().where(UserSession.user == user)
+        if keep:
+            query = query.where(UserSession.token_hash != token_hash(keep))
+        query.execute()
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
+        user.session_version += 1
+        if reason:
+            AuditLog.record(user, reason, user, ip=ip)
 
 
 def start_password_reset(login: str, *, minutes: int) -> None:
@@ -151,8 +222,8 @@ def set_new_password(user: User, password: str, *, reason: str, ip: str | None =
         raise AccountError("password", f"password_{problem}")
     with db.atomic():
         user.password_hash = hash_password(password)
-        user.session_version += 1
-        user.save(only=[User.password_hash, User.session_version])
+        user.save(only=[User.password_hash])
+        end_sessions(user, keep=user.login_token if reason == "password_change" else None)
         AuditLog.record(user, reason, user, ip=ip)
         mail.queue(user.email, "password_changed", user.language, kind="account", user=user)
 

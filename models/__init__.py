@@ -4,7 +4,8 @@ The schema itself is created and changed only by the numbered migrations in
 `migrations/`; `tests/test_schema.py` checks that these models match it.
 """
 from models.base import LANGUAGES, BaseModel, db, money_field, unit_price_field
-from models.accounts import AuditLog, Customer, LoginAttempt, Outbox, PasswordReset, User
+from models.accounts import (AuditLog, Customer, EmailChange, LoginAttempt, Outbox, PasswordReset, User,
+                             UserSession)
 from models.properties import PriceListRow, Property
 from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
@@ -17,7 +18,7 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
               SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
-              NotificationLog, PushSubscription, PushMessage)
+              NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]

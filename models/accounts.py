@@ -1,6 +1,7 @@
 """Customers, logins and what is kept about them: audit log, login attempts, resets, mail."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask_login import UserMixin
@@ -64,16 +65,27 @@ class User(UserMixin, BaseModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    login_token: str | None = None  # the server-side session this request runs in
+
     def get_id(self) -> str:
-        # The version makes every older session cookie invalid after a password change.
-        return f"{self.id}.{self.session_version}"
+        # The version makes every older cookie invalid after a password change or "log out
+        # everywhere"; the token names the server-side session that logout deletes.
+        return f"{self.id}.{self.session_version}.{self.login_token or ''}"
 
     @classmethod
     def from_session_id(cls, session_id: str):
-        user_id, _, version = session_id.partition(".")
-        if not (user_id.isdigit() and version.isdigit()):
+        """The user of a live session: the cookie's version is current and its session row
+        exists and has not expired (ASVS 3.3.1, 3.3.2)."""
+        user_id, version, token = (session_id.split(".", 2) + ["", ""])[:3]
+        if not (user_id.isdigit() and version.isdigit() and token) or len(user_id) > 18:
             return None
-        return cls.get_or_none((cls.id == int(user_id)) & (cls.session_version == int(version)))
+        user = (cls.select().join(UserSession)
+                .where((cls.id == int(user_id)) & (cls.session_version == int(version)) &
+                       (UserSession.token_hash == token_hash(token)) & (UserSession.expires_at > utcnow()))
+                .first())
+        if user is not None:
+            user.login_token = token
+        return user
 
     @classmethod
     def by_login(cls, login: str):
@@ -111,6 +123,34 @@ class AuditLog(BaseModel):
             before_json=json.dumps(before, default=str, ensure_ascii=False) if before else None,
             after_json=json.dumps(after, default=str, ensure_ascii=False) if after else None,
             ip=ip)
+
+
+def token_hash(token: str) -> str:
+    """Only a hash of a secret token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(BaseModel):
+    """A login on one browser: logout deletes it, a password change or "log out
+    everywhere" deletes all of a user's. A remembered one is replaced at each use."""
+
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    token_hash = CharField(unique=True)
+    remember = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+
+
+class EmailChange(BaseModel):
+    """An email address change, which the old address can undo for a week."""
+
+    user = ForeignKeyField(User, backref="email_changes", on_delete="CASCADE")
+    old_email = CharField()
+    new_email = CharField()
+    token_hash = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    undone_at = DateTimeField(null=True)
 
 
 class LoginAttempt(BaseModel):

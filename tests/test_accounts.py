@@ -162,3 +162,42 @@ def test_staff_accounts_need_the_same_password_strength(app):
     user = accounts.create_staff_user(username="sanna", email="sanna@example.fi", first_name="Sanna",
                                       last_name="L", password="asiakaspalvelun salasana")
     assert user.is_staff and user.customer is None
+
+
+def test_registration_guessing_is_throttled_per_customer_and_per_address(customer):
+    """ASVS 2.2.1: invoice numbers counted up from a recent one are stopped after the
+    login limit; every failure is recorded; the right pair is refused too while throttled."""
+    from models import LoginAttempt
+    for guess in range(10):
+        with pytest.raises(accounts.AccountError) as error:
+            accounts.register(registration(customer, str(1962000 + guess)), ip=f"10.1.0.{guess}", settings=SETTINGS)
+        assert error.value.code == "invoice_mismatch"
+    with pytest.raises(accounts.Throttled):
+        accounts.register(registration(customer, "1962859"), ip="10.1.1.1", settings=SETTINGS)
+    assert LoginAttempt.select().where(LoginAttempt.login == f"register:{customer.number}").count() == 11
+    # One address trying many customers is stopped too.
+    other = dict(SETTINGS, LOGIN_MAX_FAILURES_PER_IP=3)
+    for n in range(3):
+        with pytest.raises(accounts.AccountError):
+            accounts.register(registration(customer, "1", customer_number=f"62-00{n}0000-00"), ip="10.2.2.2",
+                              settings=other)
+    with pytest.raises(accounts.Throttled):
+        accounts.register(registration(customer, "1962859"), ip="10.2.2.2", settings=other)
+
+
+def test_an_unknown_customer_and_a_wrong_invoice_are_counted_alike(customer):
+    from models import LoginAttempt
+    for number in (customer.number, "62-0000999-99"):
+        with pytest.raises(accounts.AccountError) as error:
+            accounts.register(registration(customer, "1", customer_number=number), ip="10.3.3.3", settings=SETTINGS)
+        assert error.value.code == "invoice_mismatch"
+    assert LoginAttempt.select().where(LoginAttempt.ip == "10.3.3.3", ~LoginAttempt.success).count() == 2
+
+
+def test_username_and_email_spellings_share_one_failure_counter(app):
+    factories.resident(username="pekka")
+    for i in range(5):
+        accounts.authenticate("pekka", f"wrong {i}", ip=f"10.4.0.{i}", settings=SETTINGS)
+        accounts.authenticate("PEKKA@example.fi", f"wrong {i}", ip=f"10.4.1.{i}", settings=SETTINGS)
+    with pytest.raises(accounts.Throttled):
+        accounts.authenticate("pekka@example.fi", factories.PASSWORD, ip="10.4.2.2", settings=SETTINGS)

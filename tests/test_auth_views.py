@@ -1,4 +1,5 @@
 """Registration, login, logout, password pages and language choice through HTTP."""
+import datetime as dt
 import re
 
 import pytest
@@ -155,3 +156,75 @@ def test_language_comes_from_setting_then_session_then_header(client, app):
     user = factories.resident(language="fi")
     login(client, user.username)
     assert 'lang="fi"' in client.get("/account/").get_data(as_text=True)
+
+
+# -- sessions end when they should (ASVS 3.3.1, 3.3.2) ----------------------------------------
+
+def _cookie(client, name):
+    cookie = client.get_cookie(name)
+    return cookie.value if cookie else None
+
+
+def test_a_session_cookie_saved_before_logout_does_not_work_after_it(app, resident):
+    from tests.conftest import csrf_token
+    client = app.test_client()
+    login(client, resident.username)
+    saved = _cookie(client, "kotipiha")
+    assert client.get("/account/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
+    replay = app.test_client()
+    replay.set_cookie("kotipiha", saved)
+    assert replay.get("/account/").status_code == 302  # to the login page
+
+
+def test_the_remember_token_is_single_use_rotating_and_new_at_every_login(app, resident):
+    from tests.conftest import post_form
+    first = app.test_client()
+    post_form(first, "/login", {"login": resident.username, "password": factories.PASSWORD, "remember": "y"})
+    token = _cookie(first, "remember_token")
+    second = app.test_client()
+    post_form(second, "/login", {"login": resident.username, "password": factories.PASSWORD, "remember": "y"})
+    assert token and _cookie(second, "remember_token") != token  # not the same value at every login
+    # A browser that kept only the remember cookie gets in once, and a new cookie with it.
+    returning = app.test_client()
+    returning.set_cookie("remember_token", token)
+    assert returning.get("/account/").status_code == 200
+    renewed = _cookie(returning, "remember_token")
+    assert renewed and renewed != token
+    replay = app.test_client()
+    replay.set_cookie("remember_token", token)
+    assert replay.get("/account/").status_code == 302  # the used token is gone
+
+
+def test_the_remember_cookie_lives_thirty_days(app, resident):
+    from tests.conftest import post_form
+    client = app.test_client()
+    response = post_form(client, "/login", {"login": resident.username, "password": factories.PASSWORD,
+                                            "remember": "y"})
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("remember_token="))
+    expires = re.search(r"Expires=([^;]+)", header).group(1)
+    import email.utils
+    days = (email.utils.parsedate_to_datetime(expires) - dt.datetime.now(dt.timezone.utc)).days
+    assert 29 <= days <= 30
+
+
+def test_log_out_everywhere_ends_every_session(app, resident):
+    from tests.conftest import post_form
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, resident.username)
+    login(laptop, resident.username)
+    post_form(laptop, "/account/logout-everywhere", {}, page="/account/")
+    assert phone.get("/account/").status_code == 302 and laptop.get("/account/").status_code == 302
+
+
+def test_a_password_change_ends_the_other_sessions_but_not_this_one(app, resident):
+    from tests.conftest import post_form
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, resident.username)
+    login(laptop, resident.username)
+    response = post_form(laptop, "/account/password", {"pw-current_password": factories.PASSWORD,
+                                                        "pw-password": "uusi salasana joka toimii",
+                                                        "pw-confirm": "uusi salasana joka toimii"}, page="/account/")
+    assert response.status_code == 303
+    assert laptop.get("/account/").status_code == 200
+    assert phone.get("/account/").status_code == 302

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -68,8 +68,21 @@ def change_password():
         except accounts.AccountError as error:
             apply_account_error(form, error)
         else:
-            # Other sessions ended with the version bump; this one continues.
+            # Other sessions ended; this one continues under the new session version.
             login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("account.index"), 303)
     return _page(ProfileForm(obj=current_user, prefix="p"), form, form_status(form))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of the account, on every device, this one included."""
+    lang = current_user.language
+    accounts.end_sessions(current_user._get_current_object(), ip=client_ip(), reason="logout_everywhere")
+    logout_user()
+    session.clear()
+    session["lang"] = lang
+    flash(_("You have logged out on every device."), "info")
+    return redirect(url_for("auth.login"), 303)

@@ -88,8 +88,10 @@ def apply_account_error(form, error: accounts.AccountError) -> None:
 
 
 def start_session(user, remember: bool = False) -> None:
-    """A fresh session for the user: nothing carries over from before the login."""
+    """A fresh session for the user: nothing carries over from before the login, and a
+    server-side session row that logout ends."""
     session.clear()
+    accounts.open_session(user, remember=remember, settings=current_app.config)
     login_user(user, remember=remember)
     session.permanent = False
 
@@ -122,6 +124,8 @@ def login():
 @bp.post("/logout")
 def logout():
     lang = current_user.language if current_user.is_authenticated else session.get("lang")
+    if current_user.is_authenticated:
+        accounts.close_session(current_user.login_token)
     logout_user()
     session.clear()
     if lang:
@@ -144,7 +148,10 @@ def register():
                                                   "last_name", "phone", "email", "username", "password")},
             language=session.get("lang") or str(request.accept_languages.best_match(("fi", "sv", "en")) or "fi"))
         try:
-            user = accounts.register(data, ip=client_ip())
+            user = accounts.register(data, ip=client_ip(), settings=current_app.config)
+        except accounts.Throttled as throttled:
+            form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
+                                      minutes=throttled.minutes))
         except accounts.AccountError as error:
             apply_account_error(form, error)
         else:

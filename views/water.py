@@ -13,7 +13,7 @@ from domain import accounts, support, water
 from domain.accounts import EMAIL
 from domain.clock import today
 from domain.formatting import format_date
-from models import BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Property, Reading
+from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading
 from views.helpers import (Form, client_ip, get_owned_or_404, new_request_key,
                            redirect_after_post, render, safe_next, water_access_required)
 from views.waste import DATE_FORMATS
@@ -94,13 +94,13 @@ def access():
 def open_point(point_number: str, meter_number: str):
     """The point whose number and an active meter's number match, with throttling."""
     key = f"point:{(point_number or '').strip()}"[:255]
-    ip = client_ip()
-    accounts.check_throttle(key, ip, current_app.config)
+    attempt = accounts.count_attempt(key, client_ip(), current_app.config)
     point = (ConsumptionPoint.select().join(Meter)
              .where((ConsumptionPoint.number == point_number.strip()) &
                     (Meter.number == meter_number.strip()) & Meter.removed_on.is_null())
              .first())
-    LoginAttempt.create(login=key, ip=ip, success=point is not None)
+    if point is not None:
+        accounts.succeeded(attempt)
     return point
 
 
