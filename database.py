@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
-from playhouse.db_url import connect
+from peewee import PostgresqlDatabase
+from playhouse.db_url import connect, register_database
 
 from models import db
 
@@ -19,9 +20,27 @@ SQLITE_PRAGMAS = {
 }
 
 
+class SerialWritesPostgresqlDatabase(PostgresqlDatabase):
+    """PostgreSQL with one write transaction at a time, as SQLite's BEGIN IMMEDIATE gives:
+    every transaction takes one advisory lock first, so a transaction that reads and then
+    writes (a reading of the same day, an import of the same payment) never races another."""
+
+    WRITE_LOCK = 7_361_001  # any number; the same in every process of the installation
+
+    def begin(self, *args, **kwargs):
+        super().begin(*args, **kwargs)
+        self.cursor().execute("SELECT pg_advisory_xact_lock(%s)", (self.WRITE_LOCK,))
+
+
+register_database(SerialWritesPostgresqlDatabase, "postgres", "postgresql")
+
+
 def open_database(url: str):
     if url.startswith("sqlite"):
-        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10)
+        # Every transaction takes the write lock when it begins (BEGIN IMMEDIATE): one that
+        # reads and then writes can never fail with "database is locked" half-way, it waits
+        # its turn (busy timeout) before reading. Reads outside transactions never wait.
+        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     else:
         database = connect(url)
     db.initialize(database)
