@@ -37,6 +37,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     _init_templates(app)
 
     from views import register_blueprints
+    from views.helpers import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     register_blueprints(app)
 
     import commands

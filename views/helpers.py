@@ -4,6 +4,8 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
+from werkzeug.routing import IntegerConverter
+from wtforms import StringField
 from flask import abort, current_app, g, render_template, request, session
 from flask_login import AnonymousUserMixin, current_user, login_required
 from flask_wtf import FlaskForm
@@ -20,11 +22,25 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, **conte
     return render_template(fragment if wants_fragment else page, **context), status
 
 
+MAX_ID = 2**63 - 1  # the largest id the databases store; a larger one names nothing
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id beyond 64 bits is a 404, not an overflow (the
+    database cannot even compare it)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def get_owned_or_404(model, pk):
     """The `model` row with id `pk` if the current user may see it; 404 otherwise."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < pk <= MAX_ID:
         abort(404)
     row = model.visible_to(current_user).where(model.id == pk).get_or_none()
     if row is None:
@@ -74,6 +90,14 @@ class Form(FlaskForm):
     class Meta:
         csrf = False
 
+    def process(self, *args, **kwargs):
+        super().process(*args, **kwargs)
+        # A text field left out of the request (a hand-made or truncated POST) is empty
+        # text, as a browser would send it, never None further down.
+        for field in self:
+            if isinstance(field, StringField) and field.data is None and field.type != "HiddenField":
+                field.data = ""
+
 
 def redirect_after_post(url: str):
     """303 to `url`; for htmx, a header that makes the browser go there instead."""
@@ -91,7 +115,7 @@ def parse_month(raw: str | None, default):
     try:
         year, month = (int(p) for p in (raw or "").split("-"))
         return dt.date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         return default
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
-from flask import Blueprint, flash, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, StringField
@@ -100,6 +100,8 @@ def billing_address(property_id):
         flash(_("The billing address has been saved."), "success")
         return redirect_after_post(url_for("properties.detail", property_id=prop.id))
     status = 422 if form.errors else 200
+    if not request.htmx and not editing:  # the fragment's own URL opened as a page
+        return redirect(url_for("properties.detail", property_id=prop.id) + "#billing-address", 303)
     if not request.htmx and editing:
         return render("properties/billing_address.html", prop=prop, form=form, editing=True, status=status)
     return render("properties/detail.html", "properties/_billing_address.html", status=status,

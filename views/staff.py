@@ -34,6 +34,9 @@ def municipalities() -> list[str]:
 
 
 def _get(model, pk):
+    from views.helpers import MAX_ID
+    if not 0 < int(pk) <= MAX_ID:
+        abort(404)
     row = model.get_or_none(model.id == pk)
     if row is None:
         abort(404)
