@@ -32,13 +32,13 @@ class Served:
     def __enter__(self):
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if requests.get(self.url + "/login", timeout=2).status_code == 200:
+                if requests.get(self.url + "/login", timeout=10).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:  # not listening yet, or a worker still starting
+                time.sleep(0.2)
         self.process.kill()
         raise RuntimeError(f"gunicorn did not start: {self.process.stderr.read().decode()[-2000:]}")
 
