@@ -4,12 +4,11 @@ A notice goes into the waste authority's composting register, which staff export
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from peewee import IntegrityError
 
+from domain import spreadsheet
 from models import AuditLog, CompostNotice, db
 
 VALIDITY_YEARS = 5
@@ -55,15 +54,11 @@ REGISTER_COLUMNS = ("id", "notified_on", "valid_until", "property_street", "prop
                     "property_post_office", "municipality", *FIELDS, "renews")
 
 
-def register_csv(notices) -> str:
+def register_csv(notices) -> bytes:
     """The register for the waste authority: one row a notice, every field."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(REGISTER_COLUMNS)
-    for n in notices:
-        writer.writerow([n.id, n.notified_on.isoformat(), n.valid_until.isoformat(), n.property.street,
-                         n.property.postal_code, n.property.post_office, n.property.municipality,
-                         *[("yes" if v is True else "no" if v is False else "" if v is None else v)
-                           for v in (getattr(n, f) for f in FIELDS)],
-                         n.renews_id or ""])
-    return out.getvalue()
+    return spreadsheet.to_csv(REGISTER_COLUMNS, (
+        [n.id, n.notified_on.isoformat(), n.valid_until.isoformat(), n.property.street,
+         n.property.postal_code, n.property.post_office, n.property.municipality,
+         *[("yes" if v is True else "no" if v is False else "" if v is None else v)
+           for v in (getattr(n, f) for f in FIELDS)],
+         n.renews_id or ""] for n in notices))

@@ -129,3 +129,18 @@ def test_a_message_thread_with_answer_note_and_reply(client, home):
     post_form(client, f"/support/{thread.id}", {"body": "Kiitos!"})
     assert SupportThread.get_by_id(thread.id).status == "open"
     assert SupportMessage.select().count() == 4
+
+
+def test_csv_exports_neutralise_formulas_and_open_in_finnish_excel(client, home):
+    _, prop = home
+    notify(client, prop, first_name="=HYPERLINK(\"http://x\")", last_name="+1", phone="-2",
+           composted="@SUM(A1)", extra_info="\tsisennys")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/compost/")})
+    login(client, factories.staff().username)
+    export = client.get("/staff/compost.csv").data
+    assert export.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    rows = list(csv.DictReader(io.StringIO(export.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0]["first_name"] == "'=HYPERLINK(\"http://x\")"
+    assert (rows[0]["last_name"], rows[0]["phone"], rows[0]["composted"]) == ("'+1", "'-2", "'@SUM(A1)")
+    assert rows[0]["extra_info"] == "'\tsisennys"
+    assert rows[0]["street"] == "Koivutie 1"  # ordinary text as it is

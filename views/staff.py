@@ -243,7 +243,8 @@ def compost_register():
 @staff_required
 def compost_csv():
     query, _m, _v = _register_query()
-    response = current_app.response_class(compost.register_csv(query), mimetype="text/csv")
+    response = current_app.response_class(compost.register_csv(query), mimetype="text/csv",
+                                          headers={"Content-Type": "text/csv; charset=utf-8"})
     response.headers["Content-Disposition"] = f'attachment; filename="composting-register-{today()}.csv"'
     return response
 
