@@ -25,6 +25,9 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_HEARTBEAT_SECONDS": 30.0,
     "PICKUP_REMINDER_TIME": "18:00",  # the evening before an emptying
     "VAPID_PRIVATE_KEY_FILE": "",  # default: instance/vapid.pem
+    # Push endpoints must be https on public hosts; origins listed here are accepted too
+    # (only for a test push service on this machine: "http://127.0.0.1:8123").
+    "PUSH_ALLOWED_ORIGINS": "",
     "TRUSTED_PROXIES": 0,  # number of reverse proxies whose X-Forwarded-* to trust
     "UTILITY_NAME": "Kymen Vesi ja Jäte (demo)",
     "UTILITY_EMAIL": "asiakaspalvelu@kotipiha.invalid",

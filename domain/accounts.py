@@ -7,14 +7,13 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from domain import mail
+from domain import emails, mail
 from domain.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password
 from models import AuditLog, Customer, LoginAttempt, PasswordReset, User, UserSession, db
 from models.accounts import token_hash
 
 CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AccountError(Exception):
@@ -24,6 +23,13 @@ class AccountError(Exception):
         super().__init__(code)
         self.field = field
         self.code = code
+
+
+def _email(raw: str) -> str:
+    try:
+        return emails.normalize(raw)
+    except emails.InvalidEmail:
+        raise AccountError("email", "email_format") from None
 
 
 def normalize_customer_number(raw: str) -> str:
@@ -74,10 +80,8 @@ def register(data: Registration, *, ip: str | None = None, settings=None) -> Use
     customer = find_registrable_customer(data.customer_number, data.invoice_number)
     if attempt is not None:
         succeeded(attempt)  # the pair matched: fixing a password or username is no guessing
-    email = data.email.strip().casefold()
+    email = _email(data.email)
     username = (data.username.strip() or email).casefold()
-    if not EMAIL.match(email):
-        raise AccountError("email", "email_format")
     if User.select().where((User.username == username) | (User.email == username)).exists():
         raise AccountError("username", "username_taken")
     if User.select().where((User.email == email) | (User.username == email)).exists():
@@ -250,9 +254,7 @@ def change_password(user: User, current: str, new: str, *, ip: str | None = None
 
 
 def update_profile(user: User, *, first_name, last_name, phone, email, language, ip=None) -> None:
-    email = email.strip().casefold()
-    if not EMAIL.match(email):
-        raise AccountError("email", "email_format")
+    email = _email(email)
     taken = User.select().where(((User.email == email) | (User.username == email)) & (User.id != user.id))
     if taken.exists():
         raise AccountError("email", "email_taken")
@@ -269,10 +271,8 @@ def create_staff_user(*, username, email, first_name, last_name, password, role=
     """A customer-service account: the same password rules as residents."""
     if role not in ("staff", "admin"):
         raise AccountError("role", "role_invalid")
-    email = email.strip().casefold()
+    email = _email(email)
     username = username.strip().casefold()
-    if not EMAIL.match(email):
-        raise AccountError("email", "email_format")
     if User.select().where(User.username.in_([username, email]) | User.email.in_([username, email])).exists():
         raise AccountError("username", "username_taken")
     problem = password_problem(password, personal=(username, email.split("@")[0], first_name, last_name))

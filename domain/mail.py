@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import smtplib
 import ssl
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -85,18 +86,46 @@ def build_message(mail: Outbox, sender: str) -> EmailMessage:
     return message
 
 
-def _deliver_smtp(message: EmailMessage, cfg) -> None:
-    host, port, timeout = cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), cfg["SMTP_TIMEOUT"]
-    if cfg["SMTP_SECURITY"] == "ssl":
-        client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        client = smtplib.SMTP(host, port, timeout=timeout)
-    with client:
-        if cfg["SMTP_SECURITY"] == "starttls":
-            client.starttls(context=ssl.create_default_context())
-        if cfg["SMTP_USERNAME"]:
-            client.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-        client.send_message(message)
+class SmtpConnection:
+    """One SMTP connection for a whole run of the outbox, opened when the first mail needs
+    it and opened again after the server dropped it."""
+
+    def __init__(self, cfg):
+        self.cfg, self.client = cfg, None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.client is None:
+            self.client = self._open()
+        try:
+            self.client.send_message(message)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()
+            raise
+
+    def _open(self):
+        cfg = self.cfg
+        host, port, timeout = cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), cfg["SMTP_TIMEOUT"]
+        if cfg["SMTP_SECURITY"] == "ssl":
+            client = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(host, port, timeout=timeout)
+        try:
+            if cfg["SMTP_SECURITY"] == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if cfg["SMTP_USERNAME"]:
+                client.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+            self.client = None
 
 
 def _deliver_file(message: EmailMessage, mail: Outbox, cfg) -> Path:
@@ -116,34 +145,67 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def send_due(limit: int = 200) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed this round). Call with an app context."""
+SEND_BUDGET_SECONDS = 40  # the outbox job runs every minute: one run never takes longer
+
+
+def is_temporary(error: Exception) -> bool:
+    """A failure worth trying again: the server away or busy, or a 4xx answer. A 5xx
+    answer (an address refused) or a mail that cannot even be built never gets better."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code < 500 for code, _msg in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code < 500
+    return isinstance(error, (smtplib.SMTPException, OSError))
+
+
+def send_due(limit: int = 200, *, budget: float = SEND_BUDGET_SECONDS) -> tuple[int, int]:
+    """Send what is due; returns (sent, failed this round). Call with an app context.
+
+    One SMTP connection serves the whole run, which stops starting new mail after `budget`
+    seconds (a silent server cannot hold the minute job for long). A mail that fails is
+    recorded with its reason and never stops the mail behind it: a temporary failure is
+    tried again with back-off up to MAX_ATTEMPTS, a permanent one is failed at once."""
     cfg = current_app.config
     sent = failed = 0
-    for mail in list(Outbox.due(utcnow()).limit(limit)):
-        # Claim the mail first, so that two senders (the job and `flask outbox send`) never
-        # send the same one; a claim left by a sender that died expires after CLAIM_FOR.
-        claimed = (Outbox.update(status="sending", next_attempt_at=utcnow() + CLAIM_FOR)
-                   .where((Outbox.id == mail.id) & (Outbox.status == mail.status) &
-                          (Outbox.next_attempt_at == mail.next_attempt_at)).execute())
-        if not claimed:
-            continue
-        message = build_message(mail, cfg["MAIL_FROM"])
-        try:
-            if cfg["SMTP_HOST"]:
-                _deliver_smtp(message, cfg)
-            else:
-                _deliver_file(message, mail, cfg)
-        except (smtplib.SMTPException, OSError) as error:
-            failed += 1
-            attempts = mail.attempts + 1
-            (Outbox.update(attempts=attempts, last_error=str(error)[:1000],
-                           next_attempt_at=utcnow() + retry_delay(attempts),
-                           status="failed" if attempts >= Outbox.MAX_ATTEMPTS else "pending")
-             .where(Outbox.id == mail.id).execute())
-            log.warning("mail %s to %s failed (attempt %d): %s", mail.id, mail.recipient, attempts, error)
-            continue
-        Outbox.update(status="sent", sent_at=utcnow(), attempts=mail.attempts + 1).where(
-            Outbox.id == mail.id).execute()
-        sent += 1
+    started = time.monotonic()
+    smtp = SmtpConnection(cfg) if cfg["SMTP_HOST"] else None
+    try:
+        for mail in list(Outbox.due(utcnow()).limit(limit)):
+            if time.monotonic() - started > budget:
+                break  # the rest waits for the next run, unclaimed
+            # Claim the mail first, so that two senders (the job and `flask outbox send`) never
+            # send the same one; a claim left by a sender that died expires after CLAIM_FOR.
+            claimed = (Outbox.update(status="sending", next_attempt_at=utcnow() + CLAIM_FOR)
+                       .where((Outbox.id == mail.id) & (Outbox.status == mail.status) &
+                              (Outbox.next_attempt_at == mail.next_attempt_at)).execute())
+            if not claimed:
+                continue
+            try:
+                message = build_message(mail, cfg["MAIL_FROM"])
+                if smtp is not None:
+                    smtp.send(message)
+                else:
+                    _deliver_file(message, mail, cfg)
+            except Exception as error:  # noqa: BLE001 - one bad mail must not stop the others
+                failed += 1
+                _record_failure(mail, error)
+                continue
+            Outbox.update(status="sent", sent_at=utcnow(), attempts=mail.attempts + 1).where(
+                Outbox.id == mail.id).execute()
+            sent += 1
+    finally:
+        if smtp is not None:
+            smtp.close()
     return sent, failed
+
+
+def _record_failure(mail: Outbox, error: Exception) -> None:
+    attempts = mail.attempts + 1
+    temporary = is_temporary(error)
+    gave_up = not temporary or attempts >= Outbox.MAX_ATTEMPTS
+    reason = f"{type(error).__name__}: {error}"[:1000]
+    (Outbox.update(attempts=attempts, last_error=reason, next_attempt_at=utcnow() + retry_delay(attempts),
+                   status="failed" if gave_up else "pending")
+     .where(Outbox.id == mail.id).execute())
+    log.warning("mail %s to %s failed (attempt %d, %s): %s", mail.id, mail.recipient, attempts,
+                "given up" if gave_up else "will retry", reason)

@@ -117,3 +117,70 @@ def test_a_claimed_mail_is_not_sent_by_a_second_sender_until_the_claim_expires(s
     assert mail.send_due() == (1, 0)
     assert [m["Message-ID"] for m in smtp.inbox.wait_for(1)] == [mail_row.message_id]
     assert Outbox.get().status == "sent"
+
+
+class RefusingInbox:
+    """An SMTP server that refuses one address for good (550) and takes the rest."""
+
+    def __init__(self, inbox):
+        self.inbox = inbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused@"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        return await self.inbox.handle_DATA(server, session, envelope)
+
+
+def test_a_mail_that_cannot_be_built_or_is_refused_never_stops_the_mail_behind_it(tmp_path):
+    from aiosmtpd.controller import Controller
+    from tests.smtp import Inbox, free_port
+    inbox, port = Inbox(), free_port()
+    controller = Controller(RefusingInbox(inbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = make_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none", SMTP_TIMEOUT=5)
+        with app.app_context():
+            user = factories.resident(username="nollaus")
+            # Poison from before the address check existed: a line break in the recipient.
+            broken = Outbox.create(recipient="x@example.fi\nBcc: everyone@example.fi", subject="Hei",
+                                   body_text="t", body_html="<p>t</p>", message_id="<b1@kotipiha>", kind="account")
+            refused = Outbox.create(recipient="refused@example.fi", subject="Hei", body_text="t",
+                                    body_html="<p>t</p>", message_id="<b2@kotipiha>", kind="account")
+            accounts.start_password_reset("nollaus", minutes=60)
+            assert mail.send_due() == (1, 2)
+            assert [m["To"] for m in inbox.wait_for(1)] == [user.email]
+            for bad in (broken, refused):
+                stored = Outbox.get_by_id(bad.id)
+                assert stored.status == "failed" and stored.last_error  # at once, with the reason
+            assert "550" in Outbox.get_by_id(refused.id).last_error
+            assert mail.send_due() == (0, 0)
+    finally:
+        controller.stop()
+
+
+def test_a_silent_mail_server_cannot_hold_the_outbox_job(tmp_path):
+    """A server that accepts the connection and never answers: the run gives up within
+    the SMTP timeout and its time budget, and the mail waits for the next run."""
+    import socket
+    import time
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+    try:
+        app = make_app(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none", SMTP_TIMEOUT=1)
+        with app.app_context():
+            for n in range(5):
+                Outbox.create(recipient=f"a{n}@example.fi", subject="Hei", body_text="t", body_html="<p>t</p>",
+                              message_id=f"<s{n}@kotipiha>", kind="account")
+            started = time.monotonic()
+            sent, failed = mail.send_due(budget=2)
+            assert time.monotonic() - started < 2 + 2 * 1 + 1  # the budget, and one timeout past it
+            assert sent == 0 and 1 <= failed < 5
+            assert Outbox.select().where(Outbox.status == "pending").count() == 5  # tried again later
+    finally:
+        listener.close()

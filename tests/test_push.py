@@ -36,11 +36,13 @@ class PushService(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def service():
+def service(ctx):
     PushService.received = []
     server = http.server.HTTPServer(("127.0.0.1", free_port()), PushService)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    origin = f"http://127.0.0.1:{server.server_port}"
+    ctx.config["PUSH_ALLOWED_ORIGINS"] = origin  # this test service, by name; nothing else private
+    yield origin
     server.shutdown()
 
 
@@ -95,8 +97,59 @@ def test_a_device_subscribes_through_the_app(client, app):
     assert client.get("/push/key").get_json() == {"key": key}
     import re
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    body = {"endpoint": "https://push.example.invalid/abc", "keys": {"p256dh": browser_keys()[1], "auth": "x" * 22}}
+    body = {"endpoint": "https://8.8.8.8/abc",  # a public host (resolves without a network)
+            "keys": {"p256dh": browser_keys()[1], "auth": "x" * 22}}
     response = client.post("/push/subscriptions", json=body, headers={"X-CSRFToken": token})
     assert response.status_code == 201
     assert PushSubscription.get().user_id == resident.id
     assert client.post("/push/subscriptions", json=body).status_code == 400  # no CSRF token
+
+
+@pytest.mark.parametrize("endpoint", [
+    "http://fcm.googleapis.com/fcm/send/x",  # not https
+    "https://127.0.0.1:8443/push", "https://localhost/push", "https://[::1]/push",
+    "https://10.0.0.5/push", "https://192.168.1.1/push", "https://172.16.0.1/push",
+    "https://169.254.169.254/latest/meta-data", "https://[fe80::1]/push", "https://0.0.0.0/push",
+    "https://224.0.0.1/push", "https://no-such-host.invalid/push", "javascript:alert(1)", "https:///x",
+])
+def test_only_https_endpoints_on_public_hosts_are_accepted(ctx, endpoint):
+    resident = factories.resident()
+    with pytest.raises(push.InvalidSubscription):
+        push.subscribe(resident, endpoint, browser_keys()[1], b64(os.urandom(16)))
+    push.check_endpoint("https://8.8.8.8/push/ok")  # a public address passes (nothing is sent)
+
+
+@pytest.mark.parametrize("p256dh, auth", [
+    ("not-a-key", b64(os.urandom(16))), (b64(os.urandom(65)), b64(os.urandom(16))),
+    (None, b64(os.urandom(16))), (browser_keys()[1], b64(os.urandom(8))), (browser_keys()[1], "%%%")])
+def test_subscription_keys_are_checked(ctx, p256dh, auth):
+    with pytest.raises(push.InvalidSubscription):
+        push.check_keys(p256dh, auth)
+
+
+def test_a_bad_key_or_private_host_never_blocks_the_pushes_behind_it(ctx, service):
+    from models import PushSubscription as Sub
+    push.make_keys()
+    resident = factories.resident()
+    private, public, auth = browser_keys()
+    # Stored before the checks existed: a broken key, and an endpoint on a private host.
+    bad_key = Sub.create(user=resident, endpoint=f"{service}/push/bad", p256dh="AAAA", auth="AAAA")
+    inside = Sub.create(user=resident, endpoint="http://10.1.2.3/push", p256dh=public, auth=b64(auth))
+    good = push.subscribe(resident, f"{service}/push/good", public, b64(auth))
+    for subscription in (bad_key, inside, good):
+        PushMessage.create(subscription=subscription, title="Hei", body="b", url="/")
+    assert push.send_due() == (1, 2)
+    assert [r[0] for r in PushService.received] == ["/push/good"]
+    assert PushMessage.get(PushMessage.subscription == inside.id).status == "failed"
+
+
+def test_the_subscribe_endpoint_refuses_a_loopback_endpoint(app, client):
+    resident = factories.resident()
+    login(client, resident.username)
+    from tests.conftest import csrf_token
+    token = csrf_token(client, "/account/notifications")
+    response = client.post("/push/subscriptions", json={"endpoint": "https://127.0.0.1:9/x",
+                                                        "keys": {"p256dh": browser_keys()[1],
+                                                                 "auth": b64(os.urandom(16))}},
+                           headers={"X-CSRFToken": token})
+    assert response.status_code == 400 and PushSubscription.select().count() == 0

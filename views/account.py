@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length
 
 from domain import accounts
 from views.auth import apply_account_error, form_status, password_fields
-from views.helpers import Form, client_ip
+from views.helpers import Form, ValidEmail, client_ip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -20,7 +20,8 @@ class ProfileForm(Form):
     first_name = StringField(_l("First name"), validators=[InputRequired(_l("Enter your first name.")), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[InputRequired(_l("Enter your last name.")), Length(max=100)])
     phone = StringField(_l("Phone number"), validators=[InputRequired(_l("Enter your phone number.")), Length(max=40)])
-    email = StringField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), Length(max=200)])
+    email = StringField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), Length(max=200),
+                                                 ValidEmail()])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 

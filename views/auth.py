@@ -9,7 +9,7 @@ from wtforms.validators import EqualTo, InputRequired, Length
 
 from domain import accounts
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
-from views.helpers import Form, client_ip, safe_next
+from views.helpers import Form, ValidEmail, client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -62,7 +62,8 @@ class RegisterForm(Form):
     first_name = StringField(_l("First name"), validators=[_required(_l("Enter your first name.")), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[_required(_l("Enter your last name.")), Length(max=100)])
     phone = StringField(_l("Phone number"), validators=[_required(_l("Enter your phone number.")), Length(max=40)])
-    email = StringField(_l("Email"), validators=[_required(_l("Enter your email address.")), Length(max=200)])
+    email = StringField(_l("Email"), validators=[_required(_l("Enter your email address.")), Length(max=200),
+                                                 ValidEmail()])
     username = StringField(_l("Username"), validators=[_required(_l("Choose a username.")), Length(max=100)])
     password, confirm = password_fields(_l("Password"))
     terms = BooleanField(_l("I have read and accept the terms of use"),

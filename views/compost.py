@@ -8,10 +8,9 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from domain import compost
-from domain.accounts import EMAIL
 from domain.clock import today
 from models import CompostNotice, Property
-from views.helpers import (Form, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
+from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
                            render, resident_required)
 from views.labels import LABELS
 
@@ -35,7 +34,7 @@ class CompostForm(Form):
     phone = StringField(_l("Phone number"), validators=[_required(_l("Enter your phone number.")), Length(max=40)])
     email = StringField(_l("Email"), validators=[
         _required(_l("Enter your email address.")),
-        Regexp(EMAIL, message=_l("Check the email address, for example maija@example.fi."))])
+        Length(max=200), ValidEmail()])
     building_type = SelectField(_l("Building type"), validate_choice=False,
                                 validators=[_required(_l("Choose the building type."))])
     occupancy = RadioField(_l("Use of the property"), validate_choice=False,

@@ -99,6 +99,23 @@ class Form(FlaskForm):
                 field.data = ""
 
 
+class ValidEmail:
+    """The one email check of every form (domain/emails.py): a clear message, and the
+    field holds the normalised address afterwards. An empty field is left to Optional /
+    InputRequired."""
+
+    def __call__(self, form, field):
+        from flask_babel import gettext as _
+        from wtforms.validators import ValidationError
+        from domain import emails
+        if not field.data:
+            return
+        try:
+            field.data = emails.normalize(field.data)
+        except emails.InvalidEmail:
+            raise ValidationError(_("Check the email address, for example maija@example.fi.")) from None
+
+
 def redirect_after_post(url: str):
     """303 to `url`; for htmx, a header that makes the browser go there instead."""
     from flask import redirect

@@ -46,11 +46,14 @@ def push_subscribe():
     data = request.get_json(silent=True) or {}
     keys = data.get("keys") or {}
     endpoint, p256dh, auth = data.get("endpoint"), keys.get("p256dh"), keys.get("auth")
-    if not (isinstance(endpoint, str) and endpoint.startswith(("https://", "http://")) and p256dh and auth):
+    if not (isinstance(endpoint, str) and isinstance(p256dh, str) and isinstance(auth, str)):
         return jsonify({"error": "subscription"}), 400
-    with db.atomic():
-        push.subscribe(current_user, endpoint[:1000], str(p256dh)[:255], str(auth)[:255])
-        AuditLog.record(current_user, "push_subscribe", current_user, ip=client_ip())
+    try:
+        with db.atomic():
+            push.subscribe(current_user, endpoint, p256dh[:255], auth[:255])
+            AuditLog.record(current_user, "push_subscribe", current_user, ip=client_ip())
+    except push.InvalidSubscription as error:
+        return jsonify({"error": str(error)}), 400
     return jsonify({"ok": True}), 201
 
 

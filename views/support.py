@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from domain import support
 from models import Property, SupportMessage, SupportThread
-from views.helpers import (Form, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
+from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
                            render, resident_required)
 from views.labels import LABELS
 
@@ -36,7 +36,7 @@ class SupportForm(Form):
                                 choices=[("email", _l("By email")), ("phone", _l("By phone")),
                                          ("none", _l("No contact needed"))],
                                 validators=[InputRequired(_l("Choose how you want to be contacted."))])
-    email = EmailField(_l("Email"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=200), ValidEmail()])
     phone = TelField(_l("Phone number"), validators=[Optional(), Length(max=40)])
     request_key = HiddenField()
 

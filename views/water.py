@@ -7,14 +7,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import accounts, support, water
-from domain.accounts import EMAIL
 from domain.clock import today
 from domain.formatting import format_date
 from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading
-from views.helpers import (Form, client_ip, get_owned_or_404, new_request_key,
+from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key,
                            redirect_after_post, render, safe_next, water_access_required)
 from views.waste import DATE_FORMATS
 
@@ -250,7 +249,7 @@ def billing_calendar():
 class FeedbackForm(Form):
     message = TextAreaField(_l("Your feedback"), validators=[
         InputRequired(_l("Write your feedback.")), Length(max=4000)])
-    email = EmailField(_l("Email"), validators=[Optional(), Regexp(EMAIL, message=_l("Check the email address, for example maija@example.fi."))])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=200), ValidEmail()])
 
 
 @bp.route("/points/<int:point_id>/feedback", methods=["GET", "POST"])
