@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from domain import emails, mail
 from domain.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password
-from models import AuditLog, Customer, LoginAttempt, PasswordReset, User, UserSession, db
+from models import AuditLog, Customer, EmailChange, LoginAttempt, PasswordReset, User, UserSession, db
 from models.accounts import token_hash
 
 CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
@@ -198,13 +198,35 @@ def end_sessions(user: User, *, keep: str | None = None, ip: str | None = None, 
             AuditLog.record(user, reason, user, ip=ip)
 
 
-def start_password_reset(login: str, *, minutes: int) -> None:
-    """Email a single-use reset link when the account exists; silent otherwise."""
-    user = User.by_login(login or "")
-    if user is None or not user.is_active:
-        return
+RESET_MAILS_PER_HOUR = 3
+
+
+def start_password_reset(login: str, *, minutes: int, ip: str = "", settings=None) -> None:
+    """Email a single-use reset link when the account exists; silent otherwise.
+
+    - At most RESET_MAILS_PER_HOUR links an hour per account and per client address.
+    - A new link makes the older unused ones invalid.
+    - Known and unknown accounts take the same time: both branches make and hash a token
+      the same memory-hard way before anything else (the mail itself is only queued)."""
     token = secrets.token_urlsafe(32)
+    verify_password(None, token)  # the equal, memory-hard work of both branches
+    key = (login or "").strip().casefold()[:255]
+    hour_ago = utcnow() - dt.timedelta(hours=1)
     with db.atomic():
+        # Recorded for the per-address limit; marked a success so that it never counts as
+        # a failed login of the address.
+        LoginAttempt.create(login=f"reset:{key}", ip=ip, success=True)
+        from_ip = (LoginAttempt.select().where((LoginAttempt.ip == ip) & LoginAttempt.login.startswith("reset:") &
+                                               (LoginAttempt.created_at >= hour_ago)).count())
+        user = User.by_login(key) if key else None
+        if user is None or not user.is_active or (ip and from_ip > RESET_MAILS_PER_HOUR):
+            return
+        sent = (PasswordReset.select().where((PasswordReset.user == user) &
+                                             (PasswordReset.created_at >= hour_ago)).count())
+        if sent >= RESET_MAILS_PER_HOUR:
+            return
+        PasswordReset.update(used_at=utcnow()).where(
+            (PasswordReset.user == user) & PasswordReset.used_at.is_null()).execute()
         PasswordReset.create(user=user, token_hash=_token_hash(token),
                              expires_at=utcnow() + dt.timedelta(minutes=minutes))
         mail.queue(user.email, "password_reset", user.language, kind="account",
@@ -253,11 +275,21 @@ def change_password(user: User, current: str, new: str, *, ip: str | None = None
     set_new_password(user, new, reason="password_change", ip=ip)
 
 
-def update_profile(user: User, *, first_name, last_name, phone, email, language, ip=None) -> None:
+EMAIL_UNDO_DAYS = 7
+
+
+def update_profile(user: User, *, first_name, last_name, phone, email, language, current_password=None,
+                   ip=None) -> None:
+    """Save the contact details. A new email address needs the current password, and the
+    old address gets a notice with a link that undoes the change for a week (ASVS 2.5)."""
     email = _email(email)
     taken = User.select().where(((User.email == email) | (User.username == email)) & (User.id != user.id))
     if taken.exists():
         raise AccountError("email", "email_taken")
+    old_email = user.email
+    changing = email != old_email
+    if changing and not verify_password(user.password_hash, current_password or ""):
+        raise AccountError("current_password", "current_password_for_email")
     before = {f: getattr(user, f) for f in ("first_name", "last_name", "phone", "email", "language")}
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
     user.phone, user.email, user.language = phone.strip(), email, language
@@ -265,6 +297,41 @@ def update_profile(user: User, *, first_name, last_name, phone, email, language,
     with db.atomic():
         user.save()
         AuditLog.record(user, "profile_update", user, before=before, after=after, ip=ip)
+        if changing:
+            token = secrets.token_urlsafe(32)
+            EmailChange.create(user=user, old_email=old_email, new_email=email, token_hash=token_hash(token),
+                               expires_at=utcnow() + dt.timedelta(days=EMAIL_UNDO_DAYS))
+            mail.queue(old_email, "email_changed", user.language, kind="account", user=user, token=token,
+                       new_email=email, days=EMAIL_UNDO_DAYS)
+
+
+def email_change_for_token(token: str) -> EmailChange | None:
+    change = EmailChange.get_or_none(EmailChange.token_hash == token_hash(token or ""))
+    if change is None or change.undone_at is not None or change.expires_at < utcnow():
+        return None
+    return change
+
+
+def undo_email_change(token: str, *, ip: str | None = None) -> User:
+    """The old address takes the account back: its email is restored and every session
+    ends (whoever changed it is logged out)."""
+    change = email_change_for_token(token)
+    if change is None:
+        raise AccountError("token", "undo_invalid")
+    user = change.user
+    with db.atomic():
+        claimed = (EmailChange.update(undone_at=utcnow())
+                   .where((EmailChange.id == change.id) & EmailChange.undone_at.is_null()).execute())
+        if not claimed:
+            raise AccountError("token", "undo_invalid")
+        if User.select().where((User.email == change.old_email) & (User.id != user.id)).exists():
+            raise AccountError("token", "undo_invalid")
+        User.update(email=change.old_email).where(User.id == user.id).execute()
+        user.email = change.old_email
+        end_sessions(user)
+        AuditLog.record(None, "email_change_undone", user, before={"email": change.new_email},
+                        after={"email": change.old_email}, ip=ip)
+    return user
 
 
 def create_staff_user(*, username, email, first_name, last_name, password, role="staff") -> User:

@@ -29,6 +29,7 @@ SUBJECTS = {
     "welcome": _l("Welcome to Kotipiha"),
     "password_reset": _l("Reset your Kotipiha password"),
     "password_changed": _l("Your Kotipiha password was changed"),
+    "email_changed": _l("The email address of your Kotipiha account was changed"),
     "order_decision": _l("Customer service has decided your request"),
     "reading_rejected": _l("Your meter reading was not accepted"),
     "support_received": _l("We received your message"),

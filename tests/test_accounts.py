@@ -201,3 +201,65 @@ def test_username_and_email_spellings_share_one_failure_counter(app):
         accounts.authenticate("PEKKA@example.fi", f"wrong {i}", ip=f"10.4.1.{i}", settings=SETTINGS)
     with pytest.raises(accounts.Throttled):
         accounts.authenticate("pekka@example.fi", factories.PASSWORD, ip="10.4.2.2", settings=SETTINGS)
+
+
+def test_reset_mails_are_limited_and_a_new_link_invalidates_the_older(app):
+    from models import PasswordReset
+    factories.resident(username="pekka")
+    for _ in range(5):
+        accounts.start_password_reset("pekka", minutes=60, ip="10.5.5.5")
+    assert PasswordReset.select().count() == 3  # at most three mails an hour per account
+    assert PasswordReset.select().where(PasswordReset.used_at.is_null()).count() == 1  # only the newest works
+    # One address asking for many accounts is limited too.
+    for n in range(3):
+        factories.resident(username=f"naapuri{n}")
+    for n in range(3):
+        accounts.start_password_reset(f"naapuri{n}", minutes=60, ip="10.6.6.6")
+    accounts.start_password_reset("pekka", minutes=60, ip="10.6.6.6")
+    assert PasswordReset.select().count() == 6  # the fourth request of 10.6.6.6 sent nothing
+
+
+def test_a_reset_request_takes_as_long_for_unknown_and_known_accounts(app):
+    import time
+    factories.resident(username="pekka")
+
+    def timed(login, n):
+        started = time.perf_counter()
+        accounts.start_password_reset(login, minutes=60, ip=f"10.7.{n}.1")
+        return time.perf_counter() - started
+
+    known = min(timed("pekka", n) for n in range(3))
+    unknown = min(timed("eioleolemassa", n) for n in range(3, 6))
+    assert unknown > 0.5 * known  # both do the memory-hard work; no fast path for strangers
+
+
+def test_changing_the_email_needs_the_password_and_the_old_address_can_undo_it(app):
+    user = factories.resident(username="maija")
+    old = user.email
+    with pytest.raises(accounts.AccountError) as error:
+        accounts.update_profile(user, first_name="Maija", last_name="M", phone="040", email="uusi@example.fi",
+                                language="fi", current_password="väärä salasana")
+    assert error.value.code == "current_password_for_email"
+    accounts.update_profile(user, first_name="Maija", last_name="M", phone="040", email="Uusi@Example.FI",
+                            language="fi", current_password=factories.PASSWORD)
+    assert User.get_by_id(user.id).email == "uusi@example.fi"
+    notice = Outbox.select().where(Outbox.recipient == old).get()
+    token = notice.body_text.split("/account/email/undo/")[1].split()[0]
+    accounts.undo_email_change(token)
+    assert User.get_by_id(user.id).email == old
+    with pytest.raises(accounts.AccountError):
+        accounts.undo_email_change(token)  # once
+    # Other details change without the password.
+    user = User.get_by_id(user.id)
+    accounts.update_profile(user, first_name="Maija", last_name="Uusi", phone="040", email=old, language="sv")
+    assert User.get_by_id(user.id).language == "sv"
+
+
+def test_the_undo_link_lasts_a_week(app):
+    user = factories.resident(username="maija2")
+    accounts.update_profile(user, first_name="M", last_name="M", phone="040", email="toinen@example.fi",
+                            language="fi", current_password=factories.PASSWORD)
+    token = Outbox.select().order_by(Outbox.id.desc()).get().body_text.split("/account/email/undo/")[1].split()[0]
+    set_clock(now() + dt.timedelta(days=8))
+    with pytest.raises(accounts.AccountError):
+        accounts.undo_email_change(token)

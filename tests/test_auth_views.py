@@ -140,6 +140,7 @@ def test_profile_edit_keeps_input_on_error_and_saves_language(client, app):
     assert 'value="Uusi"' in bad.get_data(as_text=True)
     ok = post_form(client, "/account/profile", {"p-first_name": "Uusi", "p-last_name": "Nimi",
                                                 "p-phone": "050 1", "p-email": "uusi@example.fi",
+                                                "p-current_password": factories.PASSWORD,  # a new address
                                                 "p-language": "sv"}, page="/account/")
     assert ok.status_code == 303
     saved = User.get_by_id(user.id)
@@ -228,3 +229,23 @@ def test_a_password_change_ends_the_other_sessions_but_not_this_one(app, residen
     assert response.status_code == 303
     assert laptop.get("/account/").status_code == 200
     assert phone.get("/account/").status_code == 302
+
+
+def test_the_email_undo_link_works_from_the_old_address_without_logging_in(client, app):
+    from models import Outbox
+    user = factories.resident()
+    old = user.email
+    login(client, user.username)
+    post_form(client, "/account/profile", {"p-first_name": "A", "p-last_name": "B", "p-phone": "050",
+                                           "p-email": "kaappaaja@example.fi", "p-current_password": factories.PASSWORD,
+                                           "p-language": "fi"}, page="/account/")
+    with app.app_context():
+        body = Outbox.select().where(Outbox.recipient == old).get().body_text
+    path = "/account/email/undo/" + body.split("/account/email/undo/")[1].split()[0]
+    stranger = app.test_client()
+    assert stranger.get(path).status_code == 200  # a GET changes nothing
+    assert User.get_by_id(user.id).email == "kaappaaja@example.fi"
+    assert post_form(stranger, path, {}).status_code == 303
+    assert User.get_by_id(user.id).email == old
+    assert client.get("/account/").status_code == 302  # whoever changed it is logged out
+    assert stranger.get(path).status_code == 404

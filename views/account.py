@@ -1,7 +1,7 @@
 """The resident's own account: contact details, language and password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, SelectField, StringField
@@ -23,6 +23,7 @@ class ProfileForm(Form):
     email = StringField(_l("Email"), validators=[InputRequired(_l("Enter your email address.")), Length(max=200),
                                                  ValidEmail()])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    current_password = PasswordField(_l("Current password (needed to change the email address)"))
 
 
 class PasswordForm(Form):
@@ -47,7 +48,7 @@ def update_profile():
     form = ProfileForm(prefix="p")
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, ip=client_ip(), **{
+            accounts.update_profile(current_user, ip=client_ip(), current_password=form.current_password.data, **{
                 f: form[f].data for f in ("first_name", "last_name", "phone", "email", "language")})
         except accounts.AccountError as error:
             apply_account_error(form, error)
@@ -87,3 +88,22 @@ def logout_everywhere():
     session["lang"] = lang
     flash(_("You have logged out on every device."), "info")
     return redirect(url_for("auth.login"), 303)
+
+
+@bp.route("/email/undo/<token>", methods=["GET", "POST"])
+def undo_email_change(token):
+    """The link in the notice to the old address: works without logging in (the address
+    owner may have lost the account), a GET only shows the button (link scanners change
+    nothing)."""
+    change = accounts.email_change_for_token(token)
+    if request.method == "POST" and change is not None:
+        try:
+            accounts.undo_email_change(token, ip=client_ip())
+        except accounts.AccountError:
+            change = None
+        else:
+            logout_user()
+            session.clear()
+            flash(_("The email address is restored and every device is logged out."), "success")
+            return redirect(url_for("auth.login"), 303)
+    return render_template("account/email_undo.html", change=change, token=token), 200 if change else 404

@@ -29,6 +29,8 @@ ERRORS = {
                           "for example a few unrelated words."),
     "password_personal": _l("The password is too close to your name or username."),
     "current_password_wrong": _l("The current password is wrong."),
+    "current_password_for_email": _l("Enter your current password to change the email address."),
+    "undo_invalid": _l("This link has expired or has already been used."),
     "reset_invalid": _l("This link has expired or has already been used. Ask for a new one."),
 }
 
@@ -166,8 +168,8 @@ def register():
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
-        accounts.start_password_reset(form.login.data,
-                                      minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+        accounts.start_password_reset(form.login.data, minutes=current_app.config["PASSWORD_RESET_MINUTES"],
+                                      ip=client_ip())
         return render_template("auth/forgot_sent.html")
     return render_template("auth/forgot.html", form=form), form_status(form)
 
