@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import os
+import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Callable
@@ -24,7 +25,34 @@ from domain.clock import HELSINKI, now, utcnow
 from models import JobRun, SchedulerLease, db
 
 log = logging.getLogger(__name__)
-STALE_RUN = dt.timedelta(hours=2)  # a run "running" this long died with its process
+ALIVE_FOR = dt.timedelta(seconds=60)  # a run not renewed for this long died with its process
+HEARTBEAT_SECONDS = 15
+
+
+class Heartbeat:
+    """Renews `model` row `row_id`'s alive_until from a thread while the work runs, so the
+    staff pages can tell a run that is working from one whose process died."""
+
+    def __init__(self, model, row_id: int, seconds: float = HEARTBEAT_SECONDS):
+        self.model, self.row_id, self.seconds = model, row_id, seconds
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.seconds):
+            try:
+                with db.connection_context():
+                    self.model.update(alive_until=utcnow() + ALIVE_FOR).where(
+                        self.model.id == self.row_id).execute()
+            except Exception:  # noqa: BLE001 - a missed beat only makes the run look stale sooner
+                log.warning("heartbeat of %s %s failed", self.model.__name__, self.row_id)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
 
 
 @dataclass(frozen=True)
@@ -52,18 +80,20 @@ def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
     key = day.isoformat()
     try:
         with db.atomic():
-            run = JobRun.create(job=job.id, period_key=key)
+            run = JobRun.create(job=job.id, period_key=key, alive_until=utcnow() + ALIVE_FOR)
     except IntegrityError:
         run = JobRun.get((JobRun.job == job.id) & (JobRun.period_key == key))
-        retry = run.status == "failed" or (run.status == "running" and run.started_at < utcnow() - STALE_RUN)
+        retry = run.status == "failed" or run.shown_status == "interrupted"
         if not retry:
             return None
-        claimed = (JobRun.update(status="running", started_at=utcnow(), error=None)
-                   .where((JobRun.id == run.id) & (JobRun.status == run.status)).execute())
+        claimed = (JobRun.update(status="running", started_at=utcnow(), error=None, alive_until=utcnow() + ALIVE_FOR)
+                   .where((JobRun.id == run.id) & (JobRun.status == run.status) &
+                          (JobRun.started_at == run.started_at)).execute())
         if not claimed:
             return None
     try:
-        result = job.function(day, settings)
+        with Heartbeat(JobRun, run.id):
+            result = job.function(day, settings)
     except Exception as error:  # noqa: BLE001 - recorded in the ledger and shown to staff
         log.exception("job %s for %s failed", job.id, key)
         JobRun.update(status="failed", finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:2000]

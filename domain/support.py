@@ -66,14 +66,26 @@ def open_thread(user, customer_id, message: NewMessage, *, language: str, reques
 
 
 def reply(thread: SupportThread, author, body: str, *, from_staff: bool, internal: bool = False,
-          ip: str | None = None) -> SupportMessage:
-    """Add a message. A staff answer is emailed to the resident; an internal note is not."""
+          ip: str | None = None, request_key: str | None = None) -> SupportMessage:
+    """Add a message, once per submitted form (`request_key`). A staff answer is emailed to
+    the resident; an internal note is not."""
     body = body.strip()
     if not body:
         raise SupportError("body", "body_needed")
+    if request_key:
+        existing = SupportMessage.get_or_none(SupportMessage.request_key == request_key)
+        if existing is not None:
+            return existing
+    try:
+        return _reply(thread, author, body, from_staff, internal, ip, request_key)
+    except IntegrityError:  # the same form sent at the same moment by another request
+        return SupportMessage.get(SupportMessage.request_key == request_key)
+
+
+def _reply(thread, author, body, from_staff, internal, ip, request_key) -> SupportMessage:
     with db.atomic():
-        message = SupportMessage.create(thread=thread, author=author, body=body,
-                                        from_staff=from_staff, internal=internal)
+        message = SupportMessage.create(thread=thread, author=author, body=body, from_staff=from_staff,
+                                        internal=internal, request_key=request_key or None)
         if not internal:
             thread.status = "answered" if from_staff else "open"
             thread.updated_at = utcnow()

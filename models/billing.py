@@ -23,6 +23,12 @@ class BillingRun(BaseModel):
     invoices = IntegerField(default=0)
     total = DecimalField(max_digits=14, decimal_places=2, default=0)
     error = TextField(null=True)
+    alive_until = DateTimeField(null=True)  # renewed after every batch while the run works
+
+    @property
+    def shown_status(self) -> str:
+        from models.scheduling import interrupted_or
+        return interrupted_or(self.status, self.alive_until)
 
 
 class Invoice(BaseModel):

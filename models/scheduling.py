@@ -18,9 +18,21 @@ class JobRun(BaseModel):
     status = CharField(default="running")  # running | done | failed
     result = TextField(null=True)
     error = TextField(null=True)
+    alive_until = DateTimeField(null=True)  # renewed while its process works on it
 
     class Meta:
         indexes = ((("job", "period_key"), True),)
+
+    @property
+    def shown_status(self) -> str:
+        """"interrupted" for a run whose process stopped renewing it (it died)."""
+        return interrupted_or(self.status, self.alive_until)
+
+
+def interrupted_or(status: str, alive_until) -> str:
+    if status == "running" and alive_until is not None and alive_until < utcnow():
+        return "interrupted"
+    return status
 
 
 class SchedulerLease(BaseModel):

@@ -45,3 +45,4 @@ class SupportMessage(BaseModel):
     internal = BooleanField(default=False)  # a staff note the resident never sees
     body = TextField()
     created_at = DateTimeField(default=utcnow)
+    request_key = CharField(null=True, unique=True)  # the form's key: a double send adds nothing

@@ -2,6 +2,7 @@
 worker processes on the test database: no "database is locked", no double import, no more
 password checks than the limit allows."""
 import datetime as dt
+import re
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -88,3 +89,31 @@ def test_parallel_wrong_logins_check_no_more_passwords_than_the_limit_plus_the_w
     assert checked <= 5 + WORKERS, checked
     with app.app_context():
         assert LoginAttempt.select().count() == 40  # every attempt is recorded
+
+
+def test_twenty_identical_support_replies_make_one_message(served):
+    from models import SupportMessage, SupportThread
+    server, app, _ids = served
+    browser = server.client()
+    browser.login("rinnakkain", factories.PASSWORD)
+    with app.app_context():
+        from models import User
+        owner = User.get(User.username == "rinnakkain")
+        thread = SupportThread.create(customer=owner.customer_id, user=owner, category="other", subject="Hei",
+                                      contact_method="none", request_key="open-1")
+    if not db.is_closed():
+        db.close()
+    page = browser.get(f"/support/{thread.id}").text
+    key = re.search(r'name="request_key"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="request_key"', page)
+    token = browser.token(f"/support/{thread.id}")
+
+    def send(_):
+        return browser.copy().post(f"/support/{thread.id}", {"body": "Astia jäi tyhjentämättä.",
+                                                              "request_key": key.group(1)}, token=token).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        statuses = list(pool.map(send, range(20)))
+    assert all(s < 500 for s in statuses), statuses
+    with app.app_context():
+        assert SupportMessage.select().where(SupportMessage.thread == thread.id).count() == 1

@@ -20,8 +20,8 @@ from tests.conftest import POSTGRES_URL, make_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def at(day, hour, minute=0):
-    moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=HELSINKI)
+def at(day, hour, minute=0, second=0):
+    moment = dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=HELSINKI)
     set_clock(moment)
     return moment
 
@@ -176,3 +176,23 @@ def test_two_processes_one_runs_the_jobs_and_the_other_takes_over(tmp_path):
                     proc.wait(5)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+def test_a_run_whose_process_died_shows_as_interrupted_within_a_minute_and_is_run_again(ctx, client):
+    from domain.clock import utcnow
+    from models import BillingRun
+    from tests.conftest import login
+    at(dt.date(2026, 11, 24), 10, 0)
+    # What a killed process leaves: "running", its heartbeat stopped a moment ago.
+    JobRun.create(job="dunning", period_key="2026-11-24", status="running", started_at=utcnow(),
+                  alive_until=utcnow() + jobs.ALIVE_FOR)
+    BillingRun.create(kind="water", billing_date=dt.date(2026, 11, 24), alive_until=utcnow() + jobs.ALIVE_FOR)
+    assert JobRun.get().shown_status == "running"
+    at(dt.date(2026, 11, 24), 10, 1, 5)  # 65 seconds later: no heartbeat came
+    assert JobRun.get().shown_status == "interrupted" and BillingRun.get().shown_status == "interrupted"
+    login(client, factories.staff().username)
+    assert "keskeytyi" in client.get("/staff/jobs").get_data(as_text=True)
+    assert "keskeytyi" in client.get("/staff/billing").get_data(as_text=True)
+    dunning = [j for j in scheduler.daily_jobs(ctx.config) if j.id == "dunning"][0]
+    rerun = jobs.run_once(dunning, dt.date(2026, 11, 24), ctx.config)
+    assert rerun is not None and rerun.status == "done"

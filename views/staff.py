@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN
-from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import compost, decisions, support
@@ -13,7 +13,7 @@ from domain.clock import today, utcnow
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
                     Outbox, Payment, Property, Reminder,
                     Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder, db)
-from views.helpers import Form, client_ip, redirect_after_post, render, staff_required
+from views.helpers import Form, client_ip, new_request_key, redirect_after_post, render, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 100
@@ -26,6 +26,7 @@ class DecisionForm(Form):
 class StaffReplyForm(Form):
     body = TextAreaField(_l("Message"), validators=[InputRequired(_l("Write a message.")), Length(max=5000)])
     internal = BooleanField(_l("Internal note (the resident does not see it)"))
+    request_key = HiddenField()
 
 
 def municipalities() -> list[str]:
@@ -113,13 +114,15 @@ def inbox():
 def thread(thread_id):
     item = _get(SupportThread, thread_id)
     form = StaffReplyForm()
+    if not form.is_submitted():
+        form.request_key.data = new_request_key()
     if request.form.get("action") == "close" and request.method == "POST":
         support.close(item, current_user, ip=client_ip())
         flash(_("The thread is closed."), "success")
         return redirect_after_post(url_for("staff.inbox"))
     if form.validate_on_submit():
         support.reply(item, current_user, form.body.data, from_staff=True,
-                      internal=form.internal.data, ip=client_ip())
+                      internal=form.internal.data, ip=client_ip(), request_key=form.request_key.data or None)
         flash(_("The note is saved.") if form.internal.data else _("The answer is sent."), "success")
         return redirect_after_post(url_for("staff.thread", thread_id=item.id))
     messages = (SupportMessage.select(SupportMessage, User).join(User, JOIN.LEFT_OUTER)

@@ -43,6 +43,7 @@ class SupportForm(Form):
 
 class ReplyForm(Form):
     body = TextAreaField(_l("Your reply"), validators=[InputRequired(_l("Write a message.")), Length(max=5000)])
+    request_key = HiddenField()
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -85,8 +86,11 @@ def index():
 def thread(thread_id):
     item = get_owned_or_404(SupportThread, thread_id)
     form = ReplyForm()
+    if not form.is_submitted():
+        form.request_key.data = new_request_key()
     if form.validate_on_submit():
-        support.reply(item, current_user, form.body.data, from_staff=False, ip=client_ip())
+        support.reply(item, current_user, form.body.data, from_staff=False, ip=client_ip(),
+                      request_key=form.request_key.data or None)
         flash(_("Your reply has been sent."), "success")
         return redirect_after_post(url_for("support.thread", thread_id=item.id))
     messages = (SupportMessage.select().where((SupportMessage.thread == item) & ~SupportMessage.internal)
