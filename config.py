@@ -25,6 +25,7 @@ DEFAULTS: dict[str, object] = {
     "SCHEDULER_HEARTBEAT_SECONDS": 30.0,
     "PICKUP_REMINDER_TIME": "18:00",  # the evening before an emptying
     "VAPID_PRIVATE_KEY_FILE": "",  # default: instance/vapid.pem
+    "SW_VERSION_SALT": "1",  # change to make every installed app fetch its shell again
     # Push endpoints must be https on public hosts; origins listed here are accepted too
     # (only for a test push service on this machine: "http://127.0.0.1:8123").
     "PUSH_ALLOWED_ORIGINS": "",

@@ -1,6 +1,8 @@
 """Opening the database named by DATABASE_URL, one connection per request."""
 from __future__ import annotations
 
+import datetime as dt
+
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 from peewee import PostgresqlDatabase
@@ -58,6 +60,14 @@ def init_app(app) -> None:
     def _close(exc):
         if not db.is_closed():
             db.close()
+
+
+def as_date(value):
+    """A date read through the cursor or an aliased column: SQLite hands dates back as ISO
+    text, PostgreSQL as dates."""
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def bulk_insert(model, rows: list[dict]) -> None:

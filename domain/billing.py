@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from domain.money import CENT, round_cents
+from domain.money import CENT, largest_remainder, round_cents
 
 Q3 = Decimal("0.001")
 Q4 = Decimal("0.0001")
@@ -238,13 +238,7 @@ def _split(m3: int, segments) -> list[Decimal]:
         return [Decimal(m3)]
     days = [(e - s).days for s, e in segments]
     whole = sum(days)
-    shares = [Fraction(m3 * d, whole) for d in days]
-    parts = [Decimal((x * 1000).numerator // (x * 1000).denominator) * Q3 for x in shares]
-    left = int((Decimal(m3) - sum(parts)) / Q3)
-    order = sorted(range(len(shares)), key=lambda i: shares[i] - Fraction(parts[i]), reverse=True)
-    for i in order[:left]:
-        parts[i] += Q3
-    return parts
+    return largest_remainder([Fraction(m3 * d, whole) for d in days], m3, Q3)
 
 
 def basic_fee_rows(start: dt.date, end: dt.date, meter_size: str, tariffs: Tariffs) -> list[Row]:

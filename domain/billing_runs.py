@@ -18,7 +18,7 @@ from peewee import JOIN, fn
 from domain import billing, water
 from domain.billing import Position, PointHistory, Tariffs
 from domain.clock import utcnow
-from database import advance_sequence, bulk_insert, next_ids
+from database import advance_sequence, as_date, bulk_insert, next_ids
 from domain.reference import fi_reference, rf_reference
 from models import (BillingCalendar, BillingRun, ConsumptionPoint, Credit, Emptying, Invoice,
                     InvoiceRow, Meter, PriceListRow, Property, Reading, WasteContract, db)
@@ -135,13 +135,6 @@ def _raw(query):
     return db.execute_sql(sql, params).fetchall()
 
 
-def _day(value):
-    """SQLite hands dates back as text, PostgreSQL as dates."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value[:10])
-
-
 PointRow = namedtuple("PointRow", "id customer_id persons annual_estimate_m3")
 ESTIMATE_CODES = {"water_estimate": "water", "wastewater_estimate": "wastewater"}
 
@@ -168,13 +161,13 @@ def load_water_batch(points, period_start: dt.date, scope=None):
     query = (Meter.select(Meter.id, Meter.point, Meter.size, Meter.installed_on, Meter.removed_on,
                           Meter.start_reading).where(Meter.point.in_(scope)))
     for mid, point_id, size, installed, removed, start in _raw(query):
-        meters[point_id].append(MeterRow(mid, point_id, size, _day(installed), _day(removed), start))
+        meters[point_id].append(MeterRow(mid, point_id, size, as_date(installed), as_date(removed), start))
     readings = defaultdict(list)
     query = (Reading.select(Reading.id, Meter.point, Reading.meter, Reading.read_on, Reading.value)
              .join(Meter).where(Meter.point.in_(scope) & Reading.counted())
              .order_by(Reading.read_on))
     for rid, point_id, meter_id, read_on, value in _raw(query):
-        readings[point_id].append(ReadingRow(rid, meter_id, _day(read_on), value, Reading.COUNTED_STATUS))
+        readings[point_id].append(ReadingRow(rid, meter_id, as_date(read_on), value, Reading.COUNTED_STATUS))
     # The latest reading any invoice balanced to, Kotipiha's or the previous system's (whose
     # last balanced reading is where Kotipiha's first balancing starts: go-live).
     balanced = {}
@@ -182,14 +175,14 @@ def load_water_batch(points, period_start: dt.date, scope=None):
              .join(Reading, on=(Invoice.balanced_reading == Reading.id)).where(Invoice.point.in_(scope))
              .order_by(Reading.read_on, Reading.id))
     for point_id, read_on, value, reading_id in _raw(query):
-        balanced[point_id] = Position(_day(read_on), value, reading_id)
+        balanced[point_id] = Position(as_date(read_on), value, reading_id)
     estimates = defaultdict(list)
     query = (InvoiceRow.select(Invoice.point, InvoiceRow.code, InvoiceRow.period_start, InvoiceRow.period_end,
                                InvoiceRow.quantity, InvoiceRow.unit_price, InvoiceRow.vat_rate, InvoiceRow.amount)
              .join(Invoice).where(Invoice.point.in_(scope) & InvoiceRow.code.in_(list(ESTIMATE_CODES))))
     for point_id, code, start, end, quantity, unit_price, vat_rate, amount in _raw(query):
         estimates[point_id].append(billing.EstimateSpan(
-            _day(start), _day(end) + dt.timedelta(days=1), Decimal(str(quantity)), ESTIMATE_CODES[code],
+            as_date(start), as_date(end) + dt.timedelta(days=1), Decimal(str(quantity)), ESTIMATE_CODES[code],
             Decimal(str(unit_price)), Decimal(str(vat_rate)), Decimal(str(amount))))
     # The previous billing system's invoices: the m³ each billed as estimates after the
     # reading it balanced to (go-live: its estimates are deducted like Kotipiha's own).
@@ -198,10 +191,10 @@ def load_water_batch(points, period_start: dt.date, scope=None):
              .join(Reading, JOIN.LEFT_OUTER, on=(Invoice.balanced_reading == Reading.id))
              .where(Invoice.point.in_(scope) & Invoice.imported & Invoice.estimated_m3.is_null(False)))
     for point_id, start, end, m3, balanced_on in _raw(query):
-        first = max(_day(start), _day(balanced_on)) if balanced_on else _day(start)
+        first = max(as_date(start), as_date(balanced_on)) if balanced_on else as_date(start)
         for component in billing.WATER_COMPONENTS:
             estimates[point_id].append(billing.EstimateSpan(
-                first, _day(end) + dt.timedelta(days=1), Decimal(str(m3)), component))
+                first, as_date(end) + dt.timedelta(days=1), Decimal(str(m3)), component))
     # Fixed fees start the day after the last day an owner's final invoice or the previous
     # system billed them, until the point's first Kotipiha invoice after that day.
     finals = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_end))
@@ -219,9 +212,9 @@ def load_water_batch(points, period_start: dt.date, scope=None):
         # Days up to the balanced reading are billed as actual consumption: estimates never
         # start before it (after an owner change the final invoice balanced beyond them).
         until = max(until, base.day) if until else None
-        final_end = _day(finals.get(point.id))
+        final_end = as_date(finals.get(point.id))
         fees_from = None
-        if final_end and (latest_start.get(point.id) is None or _day(latest_start[point.id]) <= final_end) \
+        if final_end and (latest_start.get(point.id) is None or as_date(latest_start[point.id]) <= final_end) \
                 and final_end + dt.timedelta(days=1) != period_start:
             fees_from = final_end + dt.timedelta(days=1)
         history = PointHistory(base, [s for s in spans_all if s.end > base.day], until, fees_from)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 
@@ -35,3 +36,16 @@ def vat_breakdown(rows) -> list[tuple[Decimal, Decimal, Decimal, Decimal]]:
         gross[rate] = gross.get(rate, Decimal(0)) + row.amount
     return [(rate, total - vat_part(total, rate), vat_part(total, rate), total)
             for rate, total in sorted(gross.items(), reverse=True)]
+
+
+def largest_remainder(shares: list[Fraction], total, unit: Decimal) -> list[Decimal]:
+    """Exact `shares` of `total` as multiples of `unit` that add up to `total` exactly: each
+    is rounded down, and the units left over go to the largest remainders (the earlier
+    share first on a tie). Used for m³ split by days, to the litre."""
+    scale = 1 / Fraction(unit)
+    parts = [Decimal((x * scale).numerator // (x * scale).denominator) * unit for x in shares]
+    left = int((Decimal(total) - sum(parts, Decimal(0))) / unit)
+    order = sorted(range(len(shares)), key=lambda i: shares[i] - Fraction(parts[i]), reverse=True)
+    for i in order[:left]:
+        parts[i] += unit
+    return parts

@@ -280,8 +280,9 @@ def plan_from_rows(contract, orders) -> ContractPlan:
 def plans_for(contracts_query) -> list[ContractPlan]:
     """Plans for every contract of a query, with their orders, in one query."""
     from peewee import JOIN
+    from database import as_date
     from models import WasteContract, WasteOrder as O
-    in_effect = (O.status == "approved") | ((O.status == "pending") & (O.kind == "extra_emptying"))
+    in_effect = O.in_effect()
     order_columns = [O.id.alias("o_id"), O.kind.alias("o_kind"), O.status.alias("o_status"),
                      O.effective_date.alias("o_effective"), O.end_date.alias("o_end"),
                      O.bin_count.alias("o_bins"), O.interval_weeks.alias("o_interval"),
@@ -293,15 +294,8 @@ def plans_for(contracts_query) -> list[ContractPlan]:
     for _cid, group in groupby(rows, key=lambda row: row.id):
         group = list(group)
         orders = [SimpleNamespace(id=r.o_id, kind=r.o_kind, status=r.o_status,
-                                  effective_date=_as_date(r.o_effective), end_date=_as_date(r.o_end),
+                                  effective_date=as_date(r.o_effective), end_date=as_date(r.o_end),
                                   bin_count=r.o_bins, interval_weeks=r.o_interval, bin_size=r.o_size)
                   for r in group if r.o_id is not None]
         plans.append(plan_from_rows(group[0], orders))
     return plans
-
-
-def _as_date(value):
-    """Aliased columns come back as SQLite stores them; dates are ISO text there."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

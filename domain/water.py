@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from domain.money import largest_remainder
 from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Reading, db
 from models.water import M3_PER_PERSON
 
@@ -273,17 +274,7 @@ def apportion(start: dt.date, end: dt.date, m3: int) -> dict[dt.date, Decimal]:
         stop = min(month_end, end)
         shares[first] = Fraction(m3 * (stop - day).days, days)
         day = stop
-    parts = {k: _floor(v) for k, v in shares.items()}
-    left = int((Decimal(m3) - sum(parts.values())) / PRECISION)
-    order = sorted(shares, key=lambda k: shares[k] - Fraction(parts[k]), reverse=True)
-    for k in order[:left]:
-        parts[k] += PRECISION
-    return parts
-
-
-def _floor(value: Fraction) -> Decimal:
-    thousandths = (value * 1000).numerator // (value * 1000).denominator
-    return Decimal(thousandths) * PRECISION
+    return dict(zip(shares, largest_remainder(list(shares.values()), m3, PRECISION)))
 
 
 def monthly_consumption(point: ConsumptionPoint, spans=None) -> dict[dt.date, Decimal]:

@@ -51,8 +51,6 @@ class User(UserMixin, BaseModel):
     created_at = DateTimeField(default=utcnow)
     last_login_at = DateTimeField(null=True)
 
-    ROLES = ("resident", "staff", "admin")
-
     @property
     def is_active(self) -> bool:
         return self.active

@@ -61,7 +61,6 @@ class WasteOrder(BaseModel):
 
     KINDS = ("extra_emptying", "bin_count", "interval", "suspension", "termination",
              "new_service", "change_bin")
-    CHANGES = ("bin_count", "interval", "change_bin")
 
     @classmethod
     def visible_to(cls, user):
@@ -69,9 +68,9 @@ class WasteOrder(BaseModel):
 
     @classmethod
     def in_effect(cls):
-        """Orders the calendar shows: approved ones, and extra emptyings still pending."""
-        return cls.select().where((cls.status == "approved") |
-                                  ((cls.status == "pending") & (cls.kind == "extra_emptying")))
+        """The rule for which orders the schedule follows, as a query condition: approved
+        ones, and extra emptyings still pending."""
+        return (cls.status == "approved") | ((cls.status == "pending") & (cls.kind == "extra_emptying"))
 
 
 class Emptying(BaseModel):

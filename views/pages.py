@@ -143,7 +143,7 @@ def manifest():
 def service_worker():
     static = current_app.static_folder
     version = hashlib.sha256("".join(asset_version(static, a) for a in SHELL_ASSETS).encode()
-                             + current_app.config.get("SW_VERSION_SALT", "1").encode()).hexdigest()[:12]
+                             + str(current_app.config["SW_VERSION_SALT"]).encode()).hexdigest()[:12]
     body = render_template("sw.js", version=version, offline_url=url_for("pages.offline"),
                            shell=[asset_url(a) for a in SHELL_ASSETS])
     response = current_app.response_class(body, mimetype="text/javascript")
