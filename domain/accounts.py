@@ -215,7 +215,7 @@ def start_password_reset(login: str, *, minutes: int, ip: str = "", settings=Non
     with db.atomic():
         # Recorded for the per-address limit; marked a success so that it never counts as
         # a failed login of the address.
-        LoginAttempt.create(login=f"reset:{key}", ip=ip, success=True)
+        LoginAttempt.create(login=f"reset:{key}"[:255], ip=ip, success=True)
         from_ip = (LoginAttempt.select().where((LoginAttempt.ip == ip) & LoginAttempt.login.startswith("reset:") &
                                                (LoginAttempt.created_at >= hour_ago)).count())
         user = User.by_login(key) if key else None

@@ -51,7 +51,8 @@ def password_fields(label):
 
 
 class LoginForm(Form):
-    login = StringField(_l("Username or email"), validators=[_required(_l("Enter your username or email."))])
+    login = StringField(_l("Username or email"), validators=[_required(_l("Enter your username or email.")),
+                                                             Length(max=255)])
     password = PasswordField(_l("Password"), validators=[_required(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
@@ -73,7 +74,8 @@ class RegisterForm(Form):
 
 
 class ForgotForm(Form):
-    login = StringField(_l("Username or email"), validators=[_required(_l("Enter your username or email."))])
+    login = StringField(_l("Username or email"), validators=[_required(_l("Enter your username or email.")),
+                                                             Length(max=255)])
 
 
 class ResetForm(Form):
