@@ -134,14 +134,15 @@ def outbox_send():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_staff(username, email, first_name, last_name, admin, password_stdin):
     """Create a customer-service (or admin) account."""
-    from domain.accounts import AccountError, create_staff_user
+    from domain.accounts import create_staff_user
+    from domain.errors import FieldError
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     try:
         with db.connection_context():
             user = create_staff_user(username=username, email=email, first_name=first_name,
                                      last_name=last_name, password=password,
                                      role="admin" if admin else "staff")
-    except AccountError as error:
+    except FieldError as error:
         raise click.ClickException(f"{error.field}: {error.code}") from None
     click.echo(f"created {user.role} {user.username}")
 

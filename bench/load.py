@@ -40,7 +40,7 @@ def prepare(folder: Path, properties: int) -> tuple[str, dict]:
     import migrations
     from app import create_app
     from domain import demo
-    from models import ConsumptionPoint, Invoice, Meter, Property, User, db
+    from models import ConsumptionPoint, Invoice, Property, User, db
     url = f"sqlite:///{folder / 'load.sqlite3'}"
     app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "load", "DATABASE_URL": url})
     with app.app_context(), db.connection_context():

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
 
 from domain import emails, mail
+from domain.errors import FieldError
 from domain.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password
 from models import AuditLog, Customer, EmailChange, LoginAttempt, PasswordReset, User, UserSession, db
@@ -16,20 +16,11 @@ from models.accounts import token_hash
 CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
 
 
-class AccountError(Exception):
-    """A problem the user can fix; `field` names the form field, `code` the message."""
-
-    def __init__(self, field: str, code: str):
-        super().__init__(code)
-        self.field = field
-        self.code = code
-
-
 def _email(raw: str) -> str:
     try:
         return emails.normalize(raw)
     except emails.InvalidEmail:
-        raise AccountError("email", "email_format") from None
+        raise FieldError("email", "email_format") from None
 
 
 def normalize_customer_number(raw: str) -> str:
@@ -41,17 +32,17 @@ def normalize_customer_number(raw: str) -> str:
 
 
 def find_registrable_customer(customer_number: str, invoice_number: str) -> Customer:
-    """The customer whose latest invoice is `invoice_number`, or AccountError."""
+    """The customer whose latest invoice is `invoice_number`, or FieldError."""
     number = normalize_customer_number(customer_number)
     if not CUSTOMER_NUMBER.match(number):
-        raise AccountError("customer_number", "customer_number_format")
+        raise FieldError("customer_number", "customer_number_format")
     customer = Customer.get_or_none(Customer.number == number)
     latest = customer.latest_invoice() if customer else None
     if latest is None or latest.number != re.sub(r"\s", "", invoice_number or ""):
         # One message for both: it must not reveal which customer numbers exist.
-        raise AccountError("invoice_number", "invoice_mismatch")
+        raise FieldError("invoice_number", "invoice_mismatch")
     if User.exists_for_customer(customer):
-        raise AccountError("customer_number", "already_registered")
+        raise FieldError("customer_number", "already_registered")
     return customer
 
 
@@ -83,13 +74,13 @@ def register(data: Registration, *, ip: str | None = None, settings=None) -> Use
     email = _email(data.email)
     username = (data.username.strip() or email).casefold()
     if User.select().where((User.username == username) | (User.email == username)).exists():
-        raise AccountError("username", "username_taken")
+        raise FieldError("username", "username_taken")
     if User.select().where((User.email == email) | (User.username == email)).exists():
-        raise AccountError("email", "email_taken")
+        raise FieldError("email", "email_taken")
     problem = password_problem(data.password, personal=(username, email.split("@")[0],
                                                         data.first_name, data.last_name))
     if problem:
-        raise AccountError("password", f"password_{problem}")
+        raise FieldError("password", f"password_{problem}")
     with db.atomic():
         user = User.create(
             customer=customer, username=username, email=email,
@@ -245,7 +236,7 @@ def set_new_password(user: User, password: str, *, reason: str, ip: str | None =
     problem = password_problem(password, personal=(user.username, user.email.split("@")[0],
                                                    user.first_name, user.last_name))
     if problem:
-        raise AccountError("password", f"password_{problem}")
+        raise FieldError("password", f"password_{problem}")
     with db.atomic():
         user.password_hash = hash_password(password)
         user.save(only=[User.password_hash])
@@ -257,21 +248,21 @@ def set_new_password(user: User, password: str, *, reason: str, ip: str | None =
 def complete_password_reset(token: str, password: str, *, ip: str | None = None) -> User:
     reset = reset_for_token(token)
     if reset is None:
-        raise AccountError("token", "reset_invalid")
+        raise FieldError("token", "reset_invalid")
     with db.atomic():
         # Claim the link first, so two submissions of it cannot both succeed.
         claimed = (PasswordReset.update(used_at=utcnow())
                    .where((PasswordReset.id == reset.id) & PasswordReset.used_at.is_null())
                    .execute())
         if not claimed:
-            raise AccountError("token", "reset_invalid")
+            raise FieldError("token", "reset_invalid")
         set_new_password(reset.user, password, reason="password_reset", ip=ip)
     return reset.user
 
 
 def change_password(user: User, current: str, new: str, *, ip: str | None = None) -> None:
     if not verify_password(user.password_hash, current or ""):
-        raise AccountError("current_password", "current_password_wrong")
+        raise FieldError("current_password", "current_password_wrong")
     set_new_password(user, new, reason="password_change", ip=ip)
 
 
@@ -285,11 +276,11 @@ def update_profile(user: User, *, first_name, last_name, phone, email, language,
     email = _email(email)
     taken = User.select().where(((User.email == email) | (User.username == email)) & (User.id != user.id))
     if taken.exists():
-        raise AccountError("email", "email_taken")
+        raise FieldError("email", "email_taken")
     old_email = user.email
     changing = email != old_email
     if changing and not verify_password(user.password_hash, current_password or ""):
-        raise AccountError("current_password", "current_password_for_email")
+        raise FieldError("current_password", "current_password_for_email")
     before = {f: getattr(user, f) for f in ("first_name", "last_name", "phone", "email", "language")}
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
     user.phone, user.email, user.language = phone.strip(), email, language
@@ -317,15 +308,15 @@ def undo_email_change(token: str, *, ip: str | None = None) -> User:
     ends (whoever changed it is logged out)."""
     change = email_change_for_token(token)
     if change is None:
-        raise AccountError("token", "undo_invalid")
+        raise FieldError("token", "undo_invalid")
     user = change.user
     with db.atomic():
         claimed = (EmailChange.update(undone_at=utcnow())
                    .where((EmailChange.id == change.id) & EmailChange.undone_at.is_null()).execute())
         if not claimed:
-            raise AccountError("token", "undo_invalid")
+            raise FieldError("token", "undo_invalid")
         if User.select().where((User.email == change.old_email) & (User.id != user.id)).exists():
-            raise AccountError("token", "undo_invalid")
+            raise FieldError("token", "undo_invalid")
         User.update(email=change.old_email).where(User.id == user.id).execute()
         user.email = change.old_email
         end_sessions(user)
@@ -337,14 +328,14 @@ def undo_email_change(token: str, *, ip: str | None = None) -> User:
 def create_staff_user(*, username, email, first_name, last_name, password, role="staff") -> User:
     """A customer-service account: the same password rules as residents."""
     if role not in ("staff", "admin"):
-        raise AccountError("role", "role_invalid")
+        raise FieldError("role", "role_invalid")
     email = _email(email)
     username = username.strip().casefold()
     if User.select().where(User.username.in_([username, email]) | User.email.in_([username, email])).exists():
-        raise AccountError("username", "username_taken")
+        raise FieldError("username", "username_taken")
     problem = password_problem(password, personal=(username, email.split("@")[0], first_name, last_name))
     if problem:
-        raise AccountError("password", f"password_{problem}")
+        raise FieldError("password", f"password_{problem}")
     with db.atomic():
         user = User.create(username=username, email=email, first_name=first_name.strip(),
                            last_name=last_name.strip(), password_hash=hash_password(password),

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 from domain import notifications, water
 from domain.clock import today, utcnow
+from domain.errors import FieldError
 from models import AuditLog, Reading, User, WasteContract, WasteOrder, db
-
-
-class DecisionError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def _resident_of(order: WasteOrder):
@@ -25,7 +20,7 @@ def _resident_of(order: WasteOrder):
 
 def decide_order(order: WasteOrder, staff, *, approve: bool, note: str = "", ip=None) -> WasteOrder:
     if order.status != "pending":
-        raise DecisionError("already_decided")
+        raise FieldError("", "already_decided")
     before = {"status": order.status}
     with db.atomic():
         order.status = "approved" if approve else "rejected"
@@ -55,7 +50,7 @@ def _route_weekday(order: WasteOrder) -> int:
 
 def review_reading(reading: Reading, staff, *, accept: bool, note: str = "", ip=None) -> Reading:
     if reading.status != "flagged":
-        raise DecisionError("already_decided")
+        raise FieldError("", "already_decided")
     before = {"status": reading.status, "value": reading.value}
     with db.atomic():
         reading.status = "accepted" if accept else "rejected"

@@ -17,28 +17,23 @@ import datetime as dt
 
 from domain import billing, billing_runs, water
 from domain.billing import Position, Tariffs
+from domain.errors import FieldError
 from models import AuditLog, Customer, Invoice, Meter, PriceListRow, Property, Reading, db
-
-
-class OwnerChangeError(Exception):
-    def __init__(self, field: str, code: str):
-        super().__init__(code)
-        self.field, self.code = field, code
 
 
 def change_owner(point, *, possession: dt.date, reading_value: int, new_customer: Customer,
                  staff, settings, today: dt.date) -> Invoice:
     prop = point.property
     if new_customer.id == prop.customer_id:
-        raise OwnerChangeError("customer_number", "same_customer")
+        raise FieldError("customer_number", "same_customer")
     meter = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
     if meter is None:
-        raise OwnerChangeError("reading", "no_meter")
+        raise FieldError("reading", "no_meter")
     previous = water.previous_position(meter, possession)
     if reading_value < previous.value:
-        raise OwnerChangeError("reading", "below_previous")
+        raise FieldError("reading", "below_previous", date=previous.day, value=previous.value)
     if possession > today:
-        raise OwnerChangeError("possession", "future")
+        raise FieldError("possession", "date_future")
     last_end = (Invoice.select(Invoice.period_end).where((Invoice.point == point) & (Invoice.kind == "water"))
                 .order_by(Invoice.period_end.desc()).scalar())
     start = (last_end + dt.timedelta(days=1)) if last_end else possession.replace(day=1)
@@ -47,7 +42,7 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
         reading, _created = Reading.get_or_create(meter=meter, read_on=possession, defaults={
             "value": reading_value, "source": "utility", "status": "accepted"})
         if reading.value != reading_value:
-            raise OwnerChangeError("reading", "conflicting_reading")
+            raise FieldError("reading", "conflicting_reading")
         batch = billing_runs.load_water_batch([point], min(start, possession))
         history, meters, readings = batch[point.id]
         latest = Position(possession, reading_value, reading.id)
@@ -70,7 +65,7 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
                                    point.id, reading.id)
         made = billing_runs.save_batch([draft], numbers=billing_runs.Numbers(), run=None, settings=settings)
         if not made:
-            raise OwnerChangeError("possession", "already_done")
+            raise FieldError("possession", "already_done")
         before = {"customer": prop.customer_id}
         Property.update(customer=new_customer).where(Property.id == prop.id).execute()
         AuditLog.record(staff, "owner_change", prop, before=before,

@@ -7,13 +7,8 @@ from peewee import IntegrityError
 
 from domain import mail
 from domain.clock import utcnow
+from domain.errors import FieldError
 from models import AuditLog, SupportMessage, SupportThread, db
-
-
-class SupportError(Exception):
-    def __init__(self, field: str, code: str):
-        super().__init__(code)
-        self.field, self.code = field, code
 
 
 @dataclass
@@ -30,13 +25,13 @@ class NewMessage:
 
 def check(message: NewMessage) -> None:
     if message.category not in SupportThread.CATEGORIES:
-        raise SupportError("category", "category_choice")
+        raise FieldError("category", "category_choice")
     if message.contact_method not in ("phone", "email", "none"):
-        raise SupportError("contact_method", "contact_choice")
+        raise FieldError("contact_method", "contact_choice")
     if message.contact_method == "email" and not message.email.strip():
-        raise SupportError("email", "email_needed")
+        raise FieldError("email", "email_needed")
     if message.contact_method == "phone" and not message.phone.strip():
-        raise SupportError("phone", "phone_needed")
+        raise FieldError("phone", "phone_needed")
 
 
 def open_thread(user, customer_id, message: NewMessage, *, language: str, request_key: str,
@@ -71,7 +66,7 @@ def reply(thread: SupportThread, author, body: str, *, from_staff: bool, interna
     the resident; an internal note is not."""
     body = body.strip()
     if not body:
-        raise SupportError("body", "body_needed")
+        raise FieldError("body", "body_needed")
     if request_key:
         existing = SupportMessage.get_or_none(SupportMessage.request_key == request_key)
         if existing is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError
 
 from domain import schedule
+from domain.errors import FieldError
 from domain.pricing import emptying_price
 from models import AuditLog, Property, WasteContract, WasteOrder, db
 
@@ -36,12 +37,6 @@ class WasteSettings:
         )
 
 
-class OrderError(Exception):
-    def __init__(self, field: str, code: str, **values):
-        super().__init__(code)
-        self.field, self.code, self.values = field, code, values
-
-
 def earliest_extra_emptying(today: dt.date, settings: WasteSettings) -> dt.date:
     return schedule.add_working_days(today, settings.lead_working_days)
 
@@ -66,7 +61,7 @@ def _save_once(request_key: str, prop: Property, user, action: str, **fields) ->
     existing = WasteOrder.get_or_none(WasteOrder.request_key == request_key)
     if existing is not None:
         if existing.property_id != prop.id:
-            raise OrderError("request_key", "request_reused")
+            raise FieldError("request_key", "request_reused")
         return existing
     try:
         with db.atomic():
@@ -84,15 +79,15 @@ def order_extra_emptying(user, prop: Property, contract: WasteContract, *, day: 
                          settings: WasteSettings) -> WasteOrder:
     earliest = earliest_extra_emptying(today, settings)
     if day < earliest:
-        raise OrderError("day", "extra_too_soon", earliest=earliest)
+        raise FieldError("day", "extra_too_soon", earliest=earliest)
     if not schedule.is_working_day(day):
-        raise OrderError("day", "not_working_day")
+        raise FieldError("day", "not_working_day")
     if day > today + dt.timedelta(days=365):
-        raise OrderError("day", "too_far")
+        raise FieldError("day", "too_far")
     if contract.end_date and day > contract.end_date:
-        raise OrderError("day", "after_contract_end")
+        raise FieldError("day", "after_contract_end")
     if not 1 <= bins <= contract.bin_count:
-        raise OrderError("bins", "bins_range", max=contract.bin_count)
+        raise FieldError("bins", "bins_range", max=contract.bin_count)
     price = emptying_price(contract.waste_type, contract.bin_size, bins, day)
     return _save_once(request_key, prop, user, "order_extra_emptying", contract=contract,
                       kind="extra_emptying", effective_date=day, bin_count=bins,
@@ -105,60 +100,60 @@ def request_change(user, prop: Property, contract: WasteContract, *, kind: str,
                    today: dt.date, settings: WasteSettings) -> WasteOrder:
     """A request to change a continuing service; customer service decides it."""
     if kind not in ("bin_count", "interval", "suspension", "termination"):
-        raise OrderError("kind", "kind_invalid")
+        raise FieldError("kind", "kind_invalid")
     earliest = earliest_change(today, settings)
     if effective is None:
-        raise OrderError("effective", "date_missing")
+        raise FieldError("effective", "date_missing")
     if effective < earliest:
-        raise OrderError("effective", "change_too_soon", earliest=earliest)
+        raise FieldError("effective", "change_too_soon", earliest=earliest)
     if effective > today + dt.timedelta(days=365):
-        raise OrderError("effective", "too_far")
+        raise FieldError("effective", "too_far")
     fields = dict(contract=contract, kind=kind, effective_date=effective, extra_info=info.strip())
     if kind == "bin_count":
         if bins is None or not 1 <= bins <= 10:
-            raise OrderError("bins", "bins_range", max=10)
+            raise FieldError("bins", "bins_range", max=10)
         if bins == contract.bin_count:
-            raise OrderError("bins", "no_change")
+            raise FieldError("bins", "no_change")
         fields["bin_count"] = bins
     elif kind == "interval":
         limit = settings.mixed_max_interval if contract.waste_type == "mixed" else max(TRUCK_INTERVALS)
         if interval not in TRUCK_INTERVALS or interval > limit:
-            raise OrderError("interval", "interval_choice")
+            raise FieldError("interval", "interval_choice")
         if interval == contract.interval_weeks:
-            raise OrderError("interval", "no_change")
+            raise FieldError("interval", "no_change")
         fields["interval_weeks"] = interval
     elif kind == "suspension":
         if end is None:
-            raise OrderError("end", "date_missing")
+            raise FieldError("end", "date_missing")
         if end <= effective:
-            raise OrderError("end", "end_before_start")
+            raise FieldError("end", "end_before_start")
         days = (end - effective).days + 1
         if days < settings.suspension_min_days:
-            raise OrderError("end", "suspension_too_short", days=settings.suspension_min_days)
+            raise FieldError("end", "suspension_too_short", days=settings.suspension_min_days)
         if days > settings.suspension_max_days:
-            raise OrderError("end", "suspension_too_long", days=settings.suspension_max_days)
+            raise FieldError("end", "suspension_too_long", days=settings.suspension_max_days)
         fields["end_date"] = end
     return _save_once(request_key, prop, user, f"request_{kind}", **fields)
 
 
 def check_service(prop: Property, *, waste_type: str, bin_size: int, bins: int, interval: int,
                   effective: dt.date, today: dt.date, settings: WasteSettings) -> None:
-    """Raise OrderError when the service cannot be ordered as chosen."""
+    """Raise FieldError when the service cannot be ordered as chosen."""
     if waste_type == "bio":
         reason = biowaste_unavailable_reason(prop, max(effective, today), settings)
         if reason:
-            raise OrderError("waste_type", reason)
+            raise FieldError("waste_type", reason)
     if emptying_price(waste_type, bin_size, 1, effective) is None:
-        raise OrderError("bin_size", "bin_size_choice")
+        raise FieldError("bin_size", "bin_size_choice")
     if effective < earliest_change(today, settings):
-        raise OrderError("effective", "change_too_soon", earliest=earliest_change(today, settings))
+        raise FieldError("effective", "change_too_soon", earliest=earliest_change(today, settings))
     if effective > today + dt.timedelta(days=365):
-        raise OrderError("effective", "too_far")
+        raise FieldError("effective", "too_far")
     if not 1 <= bins <= 10:
-        raise OrderError("bins", "bins_range", max=10)
+        raise FieldError("bins", "bins_range", max=10)
     limit = settings.mixed_max_interval if waste_type == "mixed" else max(TRUCK_INTERVALS)
     if interval not in TRUCK_INTERVALS or interval > limit:
-        raise OrderError("interval", "interval_choice")
+        raise FieldError("interval", "interval_choice")
 
 
 def order_service(user, prop: Property, *, waste_type: str, bin_size: int, bins: int,

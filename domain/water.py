@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from domain.errors import FieldError
 from domain.money import largest_remainder
 from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Reading, db
 from models.water import M3_PER_PERSON
@@ -21,12 +22,6 @@ IMPLAUSIBLE_LOW = Fraction(1, 4)  # less than a quarter of it, too
 MIN_DAYS_FOR_RATE = 14  # a shorter span says little about a yearly rate
 LEAK_FACTOR = 2
 PRECISION = Decimal("0.001")
-
-
-class ReadingError(Exception):
-    def __init__(self, field: str, code: str, **values):
-        super().__init__(code)
-        self.field, self.code, self.values = field, code, values
 
 
 @dataclass(frozen=True)
@@ -63,24 +58,24 @@ def previous_position(meter: Meter, before: dt.date) -> Point:
 
 def check_reading(meter: Meter, value: int, day: dt.date, *, today: dt.date,
                   estimate_m3: int) -> Implausible | None:
-    """Raise ReadingError when the reading cannot be taken; return Implausible when it
+    """Raise FieldError when the reading cannot be taken; return Implausible when it
     can, but only after the resident confirms it."""
     if meter.kind == "remote":
-        raise ReadingError("value", "remote_meter")
+        raise FieldError("value", "remote_meter")
     if value < 0:
-        raise ReadingError("value", "negative")
+        raise FieldError("value", "negative")
     if day > today:
-        raise ReadingError("day", "date_future")
+        raise FieldError("day", "date_future")
     if day < today - dt.timedelta(days=365):
-        raise ReadingError("day", "date_too_old")
+        raise FieldError("day", "date_too_old")
     if day < meter.installed_on or (meter.removed_on and day > meter.removed_on):
-        raise ReadingError("day", "meter_not_in_use", installed=meter.installed_on)
+        raise FieldError("day", "meter_not_in_use", installed=meter.installed_on)
     latest = counted_readings(meter).order_by(Reading.read_on.desc()).first()
     if latest is not None and day < latest.read_on:
-        raise ReadingError("day", "before_previous", date=latest.read_on, value=latest.value)
+        raise FieldError("day", "before_previous", date=latest.read_on, value=latest.value)
     previous = previous_position(meter, day)
     if value < previous.value:
-        raise ReadingError("value", "below_previous", date=previous.day, value=previous.value)
+        raise FieldError("value", "below_previous", date=previous.day, value=previous.value)
     days = (day - previous.day).days
     if days < MIN_DAYS_FOR_RATE or estimate_m3 <= 0:
         return None
@@ -95,7 +90,7 @@ def report_reading(user, meter: Meter, value: int, day: dt.date, *, confirmed: b
     """Save a resident's reading. A second one for the same date replaces the first.
 
     Returns the reading and, when it was implausible and confirmed, why it awaits review.
-    Raises ReadingError, or NeedsConfirmation when an implausible reading is not confirmed.
+    Raises FieldError, or NeedsConfirmation when an implausible reading is not confirmed.
     """
     point = meter.point
     implausible = check_reading(meter, value, day, today=today, estimate_m3=annual_estimate(point))
@@ -146,22 +141,22 @@ def replace_meter(user, old: Meter, *, day: dt.date, final_value: int | None, ne
     the change is estimated (see `positions_from`)."""
     new_number = (new_number or "").strip()
     if not new_number or len(new_number) > 30:
-        raise ReadingError("new_meter", "meter_number")
+        raise FieldError("new_meter", "meter_number")
     if Meter.select().where(Meter.number == new_number).exists():
-        raise ReadingError("new_meter", "meter_exists")
+        raise FieldError("new_meter", "meter_exists")
     if day > today:
-        raise ReadingError("day", "date_future")
+        raise FieldError("day", "date_future")
     if day <= old.installed_on or (old.removed_on and day > old.removed_on):
-        raise ReadingError("day", "meter_not_in_use", installed=old.installed_on)
+        raise FieldError("day", "meter_not_in_use", installed=old.installed_on)
     latest = counted_readings(old).order_by(Reading.read_on.desc()).first()
     if latest is not None and day < latest.read_on:
-        raise ReadingError("day", "before_previous", date=latest.read_on, value=latest.value)
+        raise FieldError("day", "before_previous", date=latest.read_on, value=latest.value)
     if final_value is not None:
         previous = previous_position(old, day + dt.timedelta(days=1))
         if final_value < previous.value:
-            raise ReadingError("final_value", "below_previous", date=previous.day, value=previous.value)
+            raise FieldError("final_value", "below_previous", date=previous.day, value=previous.value)
     if start_value < 0:
-        raise ReadingError("value", "negative")
+        raise FieldError("value", "negative")
     with db.atomic():
         if final_value is not None:
             Reading.delete().where((Reading.meter == old) & (Reading.read_on == day)).execute()

@@ -1,6 +1,5 @@
 """The payment import over real bank files (../shared/bankfiles) and the edge cases of
 camt.054 and CSV: every expected figure below is read off the files by hand."""
-import datetime as dt
 import io
 import os
 from decimal import Decimal

@@ -25,7 +25,7 @@ def served(tmp_path):
         point = ConsumptionPoint.create(number="100777", property=prop, billing_group="1", persons=2)
         meter = Meter.create(point=point, number="21000777", size="DN20", installed_on=dt.date(2020, 1, 1))
         Reading.create(meter=meter, read_on=dt.date(2025, 11, 20), value=500)
-        staff = factories.staff(username="kassa")
+        factories.staff(username="kassa")
         invoice = factories.invoice(user.customer, total=Decimal("80.00"))
         ids = {"point": point.id, "meter": meter.id, "invoice": invoice.id, "reference": invoice.reference}
     if not db.is_closed():

@@ -178,8 +178,8 @@ def test_late_interest_counts_the_payment_day_at_the_reference_rate_rounded_up()
     owner = factories.customer()
     a = Invoice.create(customer=owner, number="3000701", reference=fi_reference("3000701"), kind="water",
                        invoice_date=dt.date(2026, 1, 5), due_date=dt.date(2026, 1, 26), total=Decimal("1000.00"))
-    b = Invoice.create(customer=owner, number="3000702", reference=fi_reference("3000702"), kind="waste",
-                       invoice_date=dt.date(2026, 4, 24), due_date=dt.date(2026, 5, 15), total=Decimal("200.00"))
+    Invoice.create(customer=owner, number="3000702", reference=fi_reference("3000702"), kind="waste",
+                   invoice_date=dt.date(2026, 4, 24), due_date=dt.date(2026, 5, 15), total=Decimal("200.00"))
     payments.import_payments([payments.BankPayment(dt.date(2026, 2, 15), Decimal("400.00"), a.reference, None, "p1"),
                               payments.BankPayment(dt.date(2026, 3, 10), Decimal("600.00"), a.reference, None, "p2")],
                              "csv")

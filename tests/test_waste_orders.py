@@ -3,8 +3,9 @@ import datetime as dt
 
 import pytest
 
+from domain.errors import FieldError
 from domain import demo, schedule, waste
-from domain.waste import OrderError, WasteSettings
+from domain.waste import WasteSettings
 from models import PriceListRow, Property, WasteContract, WasteOrder
 from tests import factories
 
@@ -34,7 +35,7 @@ def extra(home, day, bins=1, key="k1"):
     (dt.date(2028, 1, 3), "too_far"),
 ])
 def test_extra_emptying_date_rules(home, day, code):
-    with pytest.raises(OrderError) as error:
+    with pytest.raises(FieldError) as error:
         extra(home, day)
     assert (error.value.field, error.value.code) == ("day", code)
 
@@ -46,7 +47,7 @@ def test_extra_emptying_one_working_day_ahead_with_its_price(home):
 
 
 def test_bins_cannot_exceed_the_contract(home):
-    with pytest.raises(OrderError) as error:
+    with pytest.raises(FieldError) as error:
         extra(home, dt.date(2026, 11, 25), bins=2)
     assert error.value.code == "bins_range"
 
@@ -62,7 +63,7 @@ def test_a_request_key_of_another_property_is_refused(home):
     extra(home, dt.date(2026, 11, 25), key="mine")
     other = factories.resident()
     other_prop = Property.get(Property.customer == other.customer)
-    with pytest.raises(OrderError):
+    with pytest.raises(FieldError):
         waste.order_extra_emptying(other, other_prop, other_prop.waste_contracts.get(),
                                    day=dt.date(2026, 11, 25), bins=1, info="", request_key="mine",
                                    today=TODAY, settings=SETTINGS)
@@ -78,7 +79,7 @@ def test_a_request_key_of_another_property_is_refused(home):
 ])
 def test_change_request_rules(home, kind, values, field, code):
     user, prop, contract = home
-    with pytest.raises(OrderError) as error:
+    with pytest.raises(FieldError) as error:
         waste.request_change(user, prop, contract, kind=kind, effective=dt.date(2026, 12, 2),
                              request_key="x", today=TODAY, settings=SETTINGS, **values)
     assert (error.value.field, error.value.code) == (field, code)
@@ -86,7 +87,7 @@ def test_change_request_rules(home, kind, values, field, code):
 
 def test_a_change_takes_effect_after_the_lead_time(home):
     user, prop, contract = home
-    with pytest.raises(OrderError) as error:
+    with pytest.raises(FieldError) as error:
         waste.request_change(user, prop, contract, kind="interval", effective=TODAY,
                              interval=4, request_key="x", today=TODAY, settings=SETTINGS)
     assert error.value.code == "change_too_soon"

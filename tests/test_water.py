@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
+from domain.errors import FieldError
 from domain import water
 from models import AuditLog, ConsumptionPoint, Meter, Reading
 from tests import factories
@@ -42,7 +43,7 @@ def report(point, value, day, confirmed=False, number="21000900"):
     (-1, TODAY, "value", "negative"),
 ])
 def test_a_reading_that_breaks_a_rule_is_refused(point, value, day, field, code):
-    with pytest.raises(water.ReadingError) as error:
+    with pytest.raises(FieldError) as error:
         report(point, value, day)
     assert (error.value.field, error.value.code) == (field, code)
     assert Reading.select().count() == 2
@@ -66,7 +67,7 @@ def test_a_far_off_reading_asks_for_confirmation_then_waits_for_review(point, va
 
 def test_a_remote_read_meter_is_refused_with_the_explanation(point):
     Meter.update(kind="remote").execute()
-    with pytest.raises(water.ReadingError) as error:
+    with pytest.raises(FieldError) as error:
         report(point, 600, TODAY)
     assert error.value.code == "remote_meter"
 
@@ -89,7 +90,7 @@ def test_after_a_meter_change_the_new_meter_counts_from_its_start_reading(point)
                  start_reading=0)
     reading, _ = report(point, 25, TODAY, number="21000901")  # lower than 590, but a new meter
     assert reading.value == 25
-    with pytest.raises(water.ReadingError) as error:
+    with pytest.raises(FieldError) as error:
         report(point, 600, TODAY, number="21000900")  # the old meter is out of use
     assert error.value.code == "meter_not_in_use"
     spans = water.consumption_spans(ConsumptionPoint.get_by_id(point.id))

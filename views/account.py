@@ -8,7 +8,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from domain import accounts
-from views.auth import apply_account_error, form_status, password_fields
+from domain.errors import FieldError
+from views.auth import password_fields
+from views.messages import apply_error, form_status
 from views.helpers import Form, ValidEmail, client_ip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -50,8 +52,8 @@ def update_profile():
         try:
             accounts.update_profile(current_user, ip=client_ip(), current_password=form.current_password.data, **{
                 f: form[f].data for f in ("first_name", "last_name", "phone", "email", "language")})
-        except accounts.AccountError as error:
-            apply_account_error(form, error)
+        except FieldError as error:
+            apply_error(form, error)
         else:
             session["lang"] = form.language.data
             flash(_("Your details have been saved."), "success")
@@ -67,8 +69,8 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.password.data,
                                      ip=client_ip())
-        except accounts.AccountError as error:
-            apply_account_error(form, error)
+        except FieldError as error:
+            apply_error(form, error)
         else:
             # Other sessions ended; this one continues under the new session version.
             login_user(current_user._get_current_object())
@@ -99,7 +101,7 @@ def undo_email_change(token):
     if request.method == "POST" and change is not None:
         try:
             accounts.undo_email_change(token, ip=client_ip())
-        except accounts.AccountError:
+        except FieldError:
             change = None
         else:
             logout_user()

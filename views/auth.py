@@ -8,31 +8,12 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from domain import accounts
+from domain.errors import FieldError
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
 from views.helpers import Form, ValidEmail, client_ip, safe_next
+from views.messages import apply_error, form_status
 
 bp = Blueprint("auth", __name__)
-
-# The message for every AccountError code, in one place.
-ERRORS = {
-    "customer_number_format": _l("Check the customer number: it looks like 62-0000000-00."),
-    "invoice_mismatch": _l("The customer number and the number of your latest invoice do not "
-                           "match. Both are printed at the top right of your latest invoice."),
-    "already_registered": _l("This customer already has an account. Log in, or reset the "
-                             "password if you have forgotten it."),
-    "email_format": _l("Check the email address, for example maija@example.fi."),
-    "username_taken": _l("This username is already in use. Choose another one."),
-    "email_taken": _l("This email address is already used by another account."),
-    "password_too_short": _l("The password must have at least %(n)d characters.", n=MIN_LENGTH),
-    "password_too_long": _l("The password can have at most %(n)d characters.", n=MAX_LENGTH),
-    "password_common": _l("This password is too common and easy to guess. Choose another one, "
-                          "for example a few unrelated words."),
-    "password_personal": _l("The password is too close to your name or username."),
-    "current_password_wrong": _l("The current password is wrong."),
-    "current_password_for_email": _l("Enter your current password to change the email address."),
-    "undo_invalid": _l("This link has expired or has already been used."),
-    "reset_invalid": _l("This link has expired or has already been used. Ask for a new one."),
-}
 
 _required = InputRequired
 
@@ -82,16 +63,6 @@ class ResetForm(Form):
     password, confirm = password_fields(_l("New password"))
 
 
-def apply_account_error(form, error: accounts.AccountError) -> None:
-    """Show a domain error under its field (or above the form)."""
-    field = getattr(form, error.field, None)
-    message = str(ERRORS[error.code])
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
-
-
 def start_session(user, remember: bool = False) -> None:
     """A fresh session for the user: nothing carries over from before the login, and a
     server-side session row that logout ends."""
@@ -99,10 +70,6 @@ def start_session(user, remember: bool = False) -> None:
     accounts.open_session(user, remember=remember, settings=current_app.config)
     login_user(user, remember=remember)
     session.permanent = False
-
-
-def form_status(form) -> int:
-    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -157,8 +124,8 @@ def register():
         except accounts.Throttled as throttled:
             form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
                                       minutes=throttled.minutes))
-        except accounts.AccountError as error:
-            apply_account_error(form, error)
+        except FieldError as error:
+            apply_error(form, error)
         else:
             start_session(user)
             flash(_("Welcome to Kotipiha! Your properties are listed below."), "success")
@@ -184,8 +151,8 @@ def reset_password(token):
     if form.validate_on_submit():
         try:
             accounts.complete_password_reset(token, form.password.data, ip=client_ip())
-        except accounts.AccountError as error:
-            apply_account_error(form, error)
+        except FieldError as error:
+            apply_error(form, error)
         else:
             logout_user()
             session.clear()

@@ -10,10 +10,12 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import compost, decisions, support
 from domain.clock import today, utcnow
+from domain.errors import FieldError
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
                     Outbox, Payment, Property, Reminder,
                     Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder, db)
 from views.helpers import Form, client_ip, new_request_key, redirect_after_post, render, staff_required
+from views.messages import apply_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 100
@@ -87,7 +89,7 @@ def request_detail(order_id):
         try:
             decisions.decide_order(order, current_user, approve=approve, note=form.note.data or "",
                                    ip=client_ip())
-        except decisions.DecisionError:
+        except FieldError:
             flash(_("This request was already decided."), "error")
         else:
             flash(_("Approved.") if approve else _("Rejected."), "success")
@@ -152,7 +154,7 @@ def review_reading(reading_id):
         try:
             decisions.review_reading(reading, current_user, accept=accept, note=form.note.data or "",
                                      ip=client_ip())
-        except decisions.DecisionError:
+        except FieldError:
             flash(_("This reading was already reviewed."), "error")
         else:
             flash(_("The reading is accepted.") if accept else _("The reading is rejected; the resident is told."),
@@ -358,7 +360,6 @@ class MeterChangeForm(Form):
 @staff_required
 def meter_change(point_id):
     from domain import water
-    from views.water import reading_error_message
     point = _get(ConsumptionPoint, point_id)
     old = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
     form = MeterChangeForm()
@@ -370,8 +371,8 @@ def meter_change(point_id):
                                       new_number=form.new_meter.data, start_value=form.value.data,
                                       new_size=form.size.data or None, today=today(), by_staff=True,
                                       ip=client_ip())
-        except water.ReadingError as error:
-            getattr(form, error.field).errors = [reading_error_message(error)]
+        except FieldError as error:
+            apply_error(form, error)
         else:
             flash(_("Meter %(old)s replaced by %(new)s.", old=old.number, new=new.number), "success")
             return redirect_after_post(url_for("staff.customer", customer_id=point.property.customer_id))
@@ -388,15 +389,6 @@ class OwnerChangeForm(Form):
         InputRequired(_l("Enter your customer number.")), Length(max=30)])
 
 
-OWNER_CHANGE_ERRORS = {
-    "same_customer": _l("The new owner must be another customer."),
-    "no_meter": _l("The consumption point has no meter in use."),
-    "below_previous": _l("The reading is lower than the previous one."),
-    "future": _l("The date cannot be in the future."),
-    "conflicting_reading": _l("Another reading is already recorded for that day."),
-    "already_done": _l("The final invoice for that day already exists."),
-    "unknown_customer": _l("No customer has that number."),
-}
 
 
 @bp.route("/points/<int:point_id>/owner-change", methods=["GET", "POST"])
@@ -410,12 +402,12 @@ def owner_change(point_id):
         new = Customer.get_or_none(Customer.number == normalize_customer_number(form.customer_number.data))
         try:
             if new is None:
-                raise change.OwnerChangeError("customer_number", "unknown_customer")
+                raise FieldError("customer_number", "unknown_customer")
             invoice = change.change_owner(point, possession=form.possession.data, reading_value=form.reading.data,
                                           new_customer=new, staff=current_user, settings=current_app.config,
                                           today=today())
-        except change.OwnerChangeError as error:
-            getattr(form, error.field, form.possession).errors = [str(OWNER_CHANGE_ERRORS[error.code])]
+        except FieldError as error:
+            apply_error(form, error)
         else:
             flash(_("Owner changed. Final invoice %(number)s, %(amount)s, to the previous owner.",
                     number=invoice.number, amount=f"{invoice.total:.2f} €".replace(".", ",")), "success")

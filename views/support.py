@@ -8,20 +8,15 @@ from wtforms import EmailField, HiddenField, RadioField, SelectField, StringFiel
 from wtforms.validators import InputRequired, Length, Optional
 
 from domain import support
+from domain.errors import FieldError
 from models import Property, SupportMessage, SupportThread
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
                            render, resident_required)
 from views.labels import LABELS
+from views.messages import apply_error
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
-SUPPORT_ERRORS = {
-    "category_choice": _l("Choose a category."),
-    "contact_choice": _l("Choose how you want to be contacted."),
-    "email_needed": _l("Give the email address we can answer to."),
-    "phone_needed": _l("Give the phone number we can call."),
-    "body_needed": _l("Write a message."),
-}
 # Where a link elsewhere in the app lands on the form with a category chosen.
 TOPICS = {"bins": "bins_contracts", "water": "water", "composting": "composting"}
 
@@ -69,8 +64,8 @@ def index():
                 phone=form.phone.data or "", property_id=prop_id),
                 language=str(get_locale()), request_key=form.request_key.data or new_request_key(),
                 ip=client_ip())
-        except support.SupportError as error:
-            getattr(form, error.field).errors = [str(SUPPORT_ERRORS[error.code])]
+        except FieldError as error:
+            apply_error(form, error)
         else:
             flash(_("Your message has been sent. You see the answer here and, if you gave an "
                     "email address, in your email."), "success")

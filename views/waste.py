@@ -16,53 +16,21 @@ from domain.calendar_grid import add_months, month_grid
 from domain.clock import today
 from domain.formatting import format_date
 from domain.pricing import emptying_price, offered_bin_sizes
-from domain.waste import OrderError, WasteSettings
+from domain.errors import FieldError
+from domain.waste import WasteSettings
 from models import Emptying, Property, WasteContract, WasteOrder
 from views.labels import label
+from views.messages import MESSAGES, apply_error
 from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
                            redirect_after_post, render, resident_required)
 
 bp = Blueprint("waste", __name__, url_prefix="/properties/<int:property_id>")
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-ORDER_ERRORS = {
-    "extra_too_soon": _l("The earliest possible date is %(earliest)s."),
-    "change_too_soon": _l("A change can take effect on %(earliest)s at the earliest."),
-    "not_working_day": _l("Choose a working day (Monday to Friday, not a public holiday)."),
-    "too_far": _l("Choose a date within the next 12 months."),
-    "after_contract_end": _l("The service ends before this date."),
-    "bins_range": _l("Choose 1–%(max)d bins."),
-    "no_change": _l("This is what the contract already has."),
-    "interval_choice": _l("Choose one of the intervals offered."),
-    "date_missing": _l("Enter a date."),
-    "end_before_start": _l("The end must be after the start."),
-    "suspension_too_short": _l("A suspension lasts at least %(days)d days."),
-    "suspension_too_long": _l("A suspension lasts at most %(days)d days."),
-    "bin_size_choice": _l("Choose one of the bins offered."),
-    "biowaste_not_started": _l("Separate biowaste collection starts on 2.5.2024."),
-    "biowaste_area": _l("Separate biowaste collection is offered only in the central areas of Kouvola and Kotka."),
-    "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
-    "request_reused": _l("This form was already used. Reload the page and try again."),
-    "kind_invalid": _l("Choose what you want to change."),
-}
 
 
 def settings() -> WasteSettings:
     return WasteSettings.from_config(current_app.config)
-
-
-def order_error_message(error: OrderError) -> str:
-    values = {k: format_date(v) if isinstance(v, dt.date) else v for k, v in error.values.items()}
-    return str(ORDER_ERRORS[error.code]) % values
-
-
-def apply_order_error(form, error: OrderError) -> None:
-    field = getattr(form, error.field, None)
-    message = order_error_message(error)
-    if field is not None:
-        field.errors = [*field.errors, message]
-    else:
-        form.form_errors.append(message)
 
 
 def _property_and_contract(property_id, contract_id=None):
@@ -182,8 +150,8 @@ def extra_emptying(property_id, contract_id):
                 current_user, prop, contract, day=form.day.data, bins=form.bins.data,
                 info=form.info.data or "", request_key=form.request_key.data or new_request_key(),
                 today=today(), settings=settings())
-        except OrderError as error:
-            apply_order_error(form, error)
+        except FieldError as error:
+            apply_error(form, error)
         else:
             flash(_("Extra emptying ordered for %(date)s. You can follow it under Orders.",
                     date=format_date(order.effective_date)), "success")
@@ -241,8 +209,8 @@ def change(property_id, contract_id, kind):
                 end=form.end.data, bins=form.bins.data, interval=form.interval.data,
                 info=form.info.data or "", request_key=form.request_key.data or new_request_key(),
                 today=today(), settings=settings())
-        except OrderError as error:
-            apply_order_error(form, error)
+        except FieldError as error:
+            apply_error(form, error)
         else:
             flash(_("Your request has been sent. Customer service processes it and may contact "
                     "you; you can follow its status under Orders."), "success")
@@ -289,7 +257,7 @@ def order_service(property_id):
     waste_type = form.waste_type.data if form.waste_type.data in ("mixed", "bio") else None
     step = 1
     if waste_type == "bio" and bio_reason:
-        form.waste_type.errors = [str(ORDER_ERRORS[bio_reason])]
+        form.waste_type.errors = [str(MESSAGES[bio_reason])]
     elif waste_type:
         step = 2
     offers = offered_bin_sizes(waste_type, max(day, earliest)) if step >= 2 else []
@@ -298,7 +266,7 @@ def order_service(property_id):
     limit = cfg.mixed_max_interval if waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
     form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
     context = dict(prop=prop, form=form, bio_reason=bio_reason, earliest=earliest,
-                   existing=existing, offers=offers, bio_reason_text=ORDER_ERRORS.get(bio_reason))
+                   existing=existing, offers=offers, bio_reason_text=MESSAGES.get(bio_reason))
     if step == 3 and request.method == "GET" and request.args.get("step") != "confirm":
         if form.effective.data is None and not form.effective.raw_data:
             form.effective.data, form.bins.data = earliest, form.bins.data or 1
@@ -321,8 +289,8 @@ def _confirm_step(form, prop, day, cfg, existing, context):
                   bins=form.bins.data, interval=form.interval.data, effective=form.effective.data)
     try:
         waste.check_service(prop, today=day, settings=cfg, **choice)
-    except OrderError as error:
-        apply_order_error(form, error)
+    except FieldError as error:
+        apply_error(form, error)
         return 3
     count, cost = waste.yearly_estimate(**choice)
     context.update(estimate_count=count, estimate_cost=cost, new_price=emptying_price(

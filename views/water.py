@@ -11,33 +11,16 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import accounts, support, water
 from domain.clock import today
+from domain.errors import FieldError
 from domain.formatting import format_date
 from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key,
                            redirect_after_post, render, safe_next, water_access_required)
+from views.messages import apply_error
 from views.waste import DATE_FORMATS
 
 bp = Blueprint("water", __name__, url_prefix="/water")
 
-READING_ERRORS = {
-    "remote_meter": _l("This meter is read remotely by the water utility, so its reading is not "
-                       "reported here. The utility reads it in the reading weeks and uses it on "
-                       "your invoice."),
-    "negative": _l("The reading cannot be negative."),
-    "date_future": _l("The date cannot be in the future."),
-    "date_too_old": _l("The date can be at most a year back."),
-    "meter_not_in_use": _l("The meter was not in use on that date (installed on %(installed)s)."),
-    "before_previous": _l("The latest reading is from %(date)s (%(value)d m³). Give a date on or after it."),
-    "below_previous": _l("The reading is lower than the previous one, %(value)d m³ on %(date)s. "
-                         "Check the numbers: read only the black digits (whole cubic metres)."),
-    "meter_number": _l("Enter the new meter's number as it is printed on the meter."),
-    "meter_exists": _l("A meter with this number is already registered. Check the number."),
-}
-
-
-def reading_error_message(error: water.ReadingError) -> str:
-    values = {k: format_date(v) if isinstance(v, dt.date) else v for k, v in error.values.items()}
-    return str(READING_ERRORS[error.code]) % values
 
 
 def visible_points():
@@ -201,8 +184,8 @@ def report(point_id):
                 water.replace_meter(current_user if current_user.is_authenticated else None, meter,
                                     day=form.day.data, final_value=form.final_value.data, new_number=replaced,
                                     start_value=form.value.data, today=today(), by_staff=False, ip=client_ip())
-            except water.ReadingError as error:
-                getattr(form, error.field).errors = [reading_error_message(error)]
+            except FieldError as error:
+                apply_error(form, error)
                 return render("water/report.html", "water/_reading_form.html", status=422,
                               **point_context(point), form=form, implausible=None)
             flash(_("Thank you. The new meter %(number)s is registered from %(date)s; customer service checks "
@@ -212,8 +195,8 @@ def report(point_id):
             reading, implausible = water.report_reading(
                 current_user if current_user.is_authenticated else None, meter, form.value.data,
                 form.day.data, confirmed=form.confirm.data, today=today(), ip=client_ip())
-        except water.ReadingError as error:
-            getattr(form, error.field).errors = [reading_error_message(error)]
+        except FieldError as error:
+            apply_error(form, error)
         except water.NeedsConfirmation as needs:
             implausible = needs.implausible
         else:

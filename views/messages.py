@@ -1,0 +1,99 @@
+"""The translated message of every FieldError code, in one table, and how a view puts one
+on its form."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+
+from domain.errors import FieldError
+from domain.formatting import format_date
+from domain.passwords import MAX_LENGTH, MIN_LENGTH
+
+MESSAGES = {
+    # accounts
+    "customer_number_format": _l("Check the customer number: it looks like 62-0000000-00."),
+    "invoice_mismatch": _l("The customer number and the number of your latest invoice do not "
+                           "match. Both are printed at the top right of your latest invoice."),
+    "already_registered": _l("This customer already has an account. Log in, or reset the "
+                             "password if you have forgotten it."),
+    "email_format": _l("Check the email address, for example maija@example.fi."),
+    "username_taken": _l("This username is already in use. Choose another one."),
+    "email_taken": _l("This email address is already used by another account."),
+    "password_too_short": _l("The password must have at least %(n)d characters.", n=MIN_LENGTH),
+    "password_too_long": _l("The password can have at most %(n)d characters.", n=MAX_LENGTH),
+    "password_common": _l("This password is too common and easy to guess. Choose another one, "
+                          "for example a few unrelated words."),
+    "password_personal": _l("The password is too close to your name or username."),
+    "current_password_wrong": _l("The current password is wrong."),
+    "current_password_for_email": _l("Enter your current password to change the email address."),
+    "undo_invalid": _l("This link has expired or has already been used."),
+    "reset_invalid": _l("This link has expired or has already been used. Ask for a new one."),
+    # waste orders
+    "extra_too_soon": _l("The earliest possible date is %(earliest)s."),
+    "change_too_soon": _l("A change can take effect on %(earliest)s at the earliest."),
+    "not_working_day": _l("Choose a working day (Monday to Friday, not a public holiday)."),
+    "too_far": _l("Choose a date within the next 12 months."),
+    "after_contract_end": _l("The service ends before this date."),
+    "bins_range": _l("Choose 1–%(max)d bins."),
+    "no_change": _l("This is what the contract already has."),
+    "interval_choice": _l("Choose one of the intervals offered."),
+    "date_missing": _l("Enter a date."),
+    "end_before_start": _l("The end must be after the start."),
+    "suspension_too_short": _l("A suspension lasts at least %(days)d days."),
+    "suspension_too_long": _l("A suspension lasts at most %(days)d days."),
+    "bin_size_choice": _l("Choose one of the bins offered."),
+    "biowaste_not_started": _l("Separate biowaste collection starts on 2.5.2024."),
+    "biowaste_area": _l("Separate biowaste collection is offered only in the central areas of Kouvola and Kotka."),
+    "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
+    "request_reused": _l("This form was already used. Reload the page and try again."),
+    "kind_invalid": _l("Choose what you want to change."),
+    # support
+    "category_choice": _l("Choose a category."),
+    "contact_choice": _l("Choose how you want to be contacted."),
+    "email_needed": _l("Give the email address we can answer to."),
+    "phone_needed": _l("Give the phone number we can call."),
+    "body_needed": _l("Write a message."),
+    # water readings and meters
+    "remote_meter": _l("This meter is read remotely by the water utility, so its reading is not "
+                       "reported here. The utility reads it in the reading weeks and uses it on "
+                       "your invoice."),
+    "negative": _l("The reading cannot be negative."),
+    "date_future": _l("The date cannot be in the future."),
+    "date_too_old": _l("The date can be at most a year back."),
+    "meter_not_in_use": _l("The meter was not in use on that date (installed on %(installed)s)."),
+    "before_previous": _l("The latest reading is from %(date)s (%(value)d m³). Give a date on or after it."),
+    "below_previous": _l("The reading is lower than the previous one, %(value)d m³ on %(date)s. "
+                         "Check the numbers: read only the black digits (whole cubic metres)."),
+    "meter_number": _l("Enter the new meter's number as it is printed on the meter."),
+    "meter_exists": _l("A meter with this number is already registered. Check the number."),
+    # owner change
+    "same_customer": _l("The new owner must be another customer."),
+    "no_meter": _l("The consumption point has no meter in use."),
+    "conflicting_reading": _l("Another reading is already recorded for that day."),
+    "already_done": _l("The final invoice for that day already exists."),
+    "unknown_customer": _l("No customer has that number."),
+    # staff decisions
+    "already_decided": _l("This was already decided."),
+}
+
+
+def message(error: FieldError) -> str:
+    """The error's text in the current language, its dates written the Finnish way."""
+    values = {k: format_date(v) if isinstance(v, dt.date) else v for k, v in error.values.items()}
+    text = str(MESSAGES[error.code])
+    return text % values if values else text
+
+
+def apply_error(form, error: FieldError) -> None:
+    """Show the error under its field, or above the form when it names none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, message(error)]
+    else:
+        form.form_errors.append(message(error))
+
+
+def form_status(form) -> int:
+    """422 for a sent form with errors (htmx swaps it in), 200 otherwise."""
+    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
