@@ -113,6 +113,8 @@ class Runner:
         scheduler = BackgroundScheduler(timezone=HELSINKI)
         scheduler.add_job(self._with_app, "interval", args=(send_outbox,), id="outbox", minutes=1,
                           coalesce=True, max_instances=1, next_run_time=dt.datetime.now(HELSINKI))
+        scheduler.add_job(self._with_app, "interval", args=(jobs.run_queued, daily_jobs(cfg), cfg), id="queued",
+                          seconds=20, coalesce=True, max_instances=1)
         for job in daily_jobs(cfg):
             scheduler.add_job(self.run_daily, "cron", args=(job,), id=job.id, hour=job.at.hour,
                               minute=job.at.minute, coalesce=True, max_instances=1, misfire_grace_time=3600)

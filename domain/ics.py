@@ -53,3 +53,16 @@ def _event(prop, emptying, stamp) -> Event:
     alarm.add("trigger", dt.timedelta(hours=-6))  # 18.00 the evening before
     event.add_component(alarm)
     return event
+
+
+def renew_feed_token(prop, user) -> bool:
+    """A new secret address for the property's calendar feed (the old one stops working);
+    True when there was one before."""
+    import secrets
+    from models import AuditLog, Property, db
+    had_one = bool(prop.calendar_token)
+    with db.atomic():
+        prop.calendar_token = secrets.token_urlsafe(24)
+        prop.save(only=[Property.calendar_token])
+        AuditLog.record(user, "calendar_feed_renew" if had_one else "calendar_feed_create", prop)
+    return had_one

@@ -22,7 +22,7 @@ from typing import Callable
 from peewee import IntegrityError
 
 from domain.clock import HELSINKI, now, utcnow
-from models import JobRun, SchedulerLease, db
+from models import AuditLog, JobRun, SchedulerLease, db
 
 log = logging.getLogger(__name__)
 ALIVE_FOR = dt.timedelta(seconds=60)  # a run not renewed for this long died with its process
@@ -83,7 +83,7 @@ def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
             run = JobRun.create(job=job.id, period_key=key, alive_until=utcnow() + ALIVE_FOR)
     except IntegrityError:
         run = JobRun.get((JobRun.job == job.id) & (JobRun.period_key == key))
-        retry = run.status == "failed" or run.shown_status == "interrupted"
+        retry = run.status in ("failed", "queued") or run.shown_status == "interrupted"
         if not retry:
             return None
         claimed = (JobRun.update(status="running", started_at=utcnow(), error=None, alive_until=utcnow() + ALIVE_FOR)
@@ -102,6 +102,35 @@ def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
         JobRun.update(status="done", finished_at=utcnow(), result=str(result or "")[:2000]).where(
             JobRun.id == run.id).execute()
     return JobRun.get_by_id(run.id)
+
+
+def queue_run(job_id: str, day: dt.date, staff, *, ip: str | None = None) -> bool:
+    """"Run now" from the staff page: the run is queued for the scheduler (never run in
+    the web request). False when the day's run is done, running or queued already."""
+    key = day.isoformat()
+    with db.atomic():
+        run = JobRun.get_or_none((JobRun.job == job_id) & (JobRun.period_key == key))
+        if run is None:
+            JobRun.create(job=job_id, period_key=key, status="queued", alive_until=None)
+        elif run.status == "failed" or run.shown_status == "interrupted":
+            JobRun.update(status="queued", error=None).where(JobRun.id == run.id).execute()
+        else:
+            return False
+        AuditLog.record(staff, "job_run_now", None, after={"job": job_id, "day": day}, ip=ip)
+    return True
+
+
+def run_queued(jobs, settings) -> list[JobRun]:
+    """What staff queued: run by the scheduler's minute tick."""
+    by_id = {job.id: job for job in jobs}
+    made = []
+    for queued in JobRun.select().where(JobRun.status == "queued").order_by(JobRun.started_at):
+        job = by_id.get(queued.job)
+        if job is not None:
+            run = run_once(job, dt.date.fromisoformat(queued.period_key), settings)
+            if run is not None:
+                made.append(run)
+    return made
 
 
 def catch_up(jobs, settings, moment: dt.datetime | None = None) -> list[JobRun]:

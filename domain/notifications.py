@@ -13,7 +13,7 @@ from flask import current_app
 from peewee import IntegrityError
 
 from domain import mail, schedule
-from models import (BillingCalendar, CompostNotice, ConsumptionPoint, Meter, NotificationLog,
+from models import (AuditLog, BillingCalendar, CompostNotice, ConsumptionPoint, Meter, NotificationLog,
                     NotificationPref, Property, Reading, User, WasteContract, db)
 
 RENEWAL_NOTICE_DAYS = (60, 14)
@@ -53,6 +53,22 @@ PUSH_TARGETS = {
     "support_answer": lambda c: ("support.thread", {"thread_id": c["thread"].id}),
     "payment_reminder": lambda c: ("invoices.detail", {"invoice_id": c["invoice"].id}),
 }
+
+
+def save_preferences(user, chosen: dict, *, ip=None) -> None:
+    """Every kind and channel at once, with one audit-log row: {(kind, channel): on}."""
+    with db.atomic():
+        for (kind, channel), enabled in chosen.items():
+            set_preference(user, kind, enabled, channel)
+        AuditLog.record(user, "notification_prefs", user,
+                        after={(k if c == "email" else f"{k}-{c}"): v for (k, c), v in chosen.items()}, ip=ip)
+
+
+def unsubscribe(user, kind: str, *, ip=None) -> None:
+    """The one-click link of an email: that kind off, by email, for that user only."""
+    with db.atomic():
+        set_preference(user, kind, False)
+        AuditLog.record(user, "unsubscribe", user, after={"kind": kind}, ip=ip)
 
 
 def notify(user, template: str, kind: str, channels: dict | None = None, **context) -> bool:

@@ -43,7 +43,7 @@ from peewee import IntegrityError, fn
 from xml.etree.ElementTree import ParseError
 
 from domain.reference import is_valid_fi_reference, is_valid_rf_reference
-from models import Credit, Invoice, Payment, Reminder, db
+from models import AuditLog, Credit, Invoice, Payment, Reminder, db
 
 MAX_AMOUNT = Decimal("1000000")  # € in one payment; more is a broken file, not a payment
 TEXT_LIMIT = 140  # the longest text a bank field carries (ISO 20022 Max140Text)
@@ -396,6 +396,16 @@ def import_payments(payments: list[BankPayment], source: str, *, refund_threshol
             summary.applied += 1
         else:
             summary.unmatched += 1
+    return summary
+
+
+def import_file(data: bytes, *, statement_accounts, refund_threshold, staff, ip: str | None = None) -> ImportSummary:
+    """A bank file from the staff page: read it (PaymentFileError for a file that cannot be
+    read), import every payment once, and record the summary in the audit log."""
+    content = read_file(data, statement_accounts=statement_accounts)
+    summary = import_payments(content.payments, content.source, refund_threshold=refund_threshold,
+                              summary=ImportSummary(rejected=content.rejected))
+    AuditLog.record(staff, "payments_import", None, after=summary.counts(), ip=ip)
     return summary
 
 

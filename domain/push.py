@@ -23,7 +23,7 @@ from py_vapid import Vapid01
 from pywebpush import WebPushException, webpush
 
 from domain.clock import utcnow
-from models import PushMessage, PushSubscription
+from models import AuditLog, PushMessage, PushSubscription, db
 
 log = logging.getLogger(__name__)
 GONE = (404, 410)
@@ -98,16 +98,19 @@ def check_keys(p256dh: str, auth: str) -> None:
         raise InvalidSubscription("keys") from None
 
 
-def subscribe(user, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+def subscribe(user, endpoint: str, p256dh: str, auth: str, *, ip: str | None = None) -> PushSubscription:
     """Store a device's subscription once its endpoint and keys are checked."""
     check_endpoint(endpoint)
     check_keys(p256dh, auth)
-    existing = PushSubscription.get_or_none(PushSubscription.endpoint == endpoint)
-    if existing is not None:
-        existing.user, existing.p256dh, existing.auth = user, p256dh, auth
-        existing.save()
-        return existing
-    return PushSubscription.create(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    with db.atomic():
+        subscription = PushSubscription.get_or_none(PushSubscription.endpoint == endpoint)
+        if subscription is not None:
+            subscription.user, subscription.p256dh, subscription.auth = user, p256dh, auth
+            subscription.save()
+        else:
+            subscription = PushSubscription.create(user=user, endpoint=endpoint, p256dh=p256dh, auth=auth)
+        AuditLog.record(user, "push_subscribe", user, ip=ip)
+    return subscription
 
 
 def queue(user, title: str, body: str, url: str) -> int:

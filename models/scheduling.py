@@ -15,7 +15,7 @@ class JobRun(BaseModel):
     period_key = CharField()
     started_at = DateTimeField(default=utcnow, index=True)
     finished_at = DateTimeField(null=True)
-    status = CharField(default="running")  # running | done | failed
+    status = CharField(default="running")  # queued | running | done | failed
     result = TextField(null=True)
     error = TextField(null=True)
     alive_until = DateTimeField(null=True)  # renewed while its process works on it

@@ -196,3 +196,20 @@ def test_a_run_whose_process_died_shows_as_interrupted_within_a_minute_and_is_ru
     dunning = [j for j in scheduler.daily_jobs(ctx.config) if j.id == "dunning"][0]
     rerun = jobs.run_once(dunning, dt.date(2026, 11, 24), ctx.config)
     assert rerun is not None and rerun.status == "done"
+
+
+def test_run_now_queues_the_job_for_the_scheduler_instead_of_running_it_in_the_request(app, client):
+    from tests.conftest import login, post_form
+    at(dt.date(2026, 11, 24), 10, 0)
+    login(client, factories.staff().username)
+    response = post_form(client, "/staff/jobs", {"job": "dunning"}, page="/staff/jobs")
+    assert response.status_code == 303
+    run = JobRun.get(JobRun.job == "dunning")
+    assert run.status == "queued" and run.finished_at is None  # nothing ran inside the request
+    assert "jonossa" in client.get("/staff/jobs").get_data(as_text=True)
+    assert post_form(client, "/staff/jobs", {"job": "dunning"}, page="/staff/jobs").status_code == 303
+    assert JobRun.select().where(JobRun.job == "dunning").count() == 1  # queued once
+    with app.app_context():
+        [done] = jobs.run_queued(scheduler.daily_jobs(app.config), app.config)
+        assert done.job == "dunning" and done.status == "done"
+        assert jobs.run_queued(scheduler.daily_jobs(app.config), app.config) == []

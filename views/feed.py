@@ -1,15 +1,13 @@
 """The secret calendar feed of a property, and renewing its secret."""
 from __future__ import annotations
 
-import secrets
-
 from flask import Blueprint, abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain import ics, schedule
 from domain.clock import today
-from models import AuditLog, Property, User, WasteContract, db
+from models import Property, User, WasteContract
 from views.helpers import get_owned_or_404, redirect_after_post, resident_required
 
 bp = Blueprint("feed", __name__)
@@ -32,11 +30,7 @@ def feed_urls(prop) -> dict | None:
 @resident_required
 def renew(property_id):
     prop = get_owned_or_404(Property, property_id)
-    had_one = bool(prop.calendar_token)
-    with db.atomic():
-        prop.calendar_token = secrets.token_urlsafe(24)
-        prop.save(only=[Property.calendar_token])
-        AuditLog.record(current_user, "calendar_feed_renew" if had_one else "calendar_feed_create", prop)
+    had_one = ics.renew_feed_token(prop, current_user)
     flash(_("A new calendar address was made; the old one no longer works.") if had_one else
           _("Your calendar address is ready. Add it to your phone's calendar."), "success")
     return redirect_after_post(url_for("waste.calendar", property_id=prop.id) + "#feed")

@@ -7,13 +7,15 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 from flask_login import current_user
 
-from domain import iban, invoice_explain, invoice_pdf
+from domain import invoice_explain, invoice_pdf, refunds
+from domain.errors import FieldError
 from domain.barcode import virtual_barcode
 from domain.iban import format_iban
 from domain.reference import group
-from models import AuditLog, Credit, Invoice, InvoiceRow, db
+from models import Credit, Invoice, InvoiceRow
 from views.helpers import Form, client_ip, get_owned_or_404, redirect_after_post, render, resident_required
 from views.labels import label
+from views.messages import apply_error
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -62,13 +64,11 @@ def refund_account(credit_id):
     form = RefundForm(prefix=f"c{credit.id}")
     form.meta_credit = credit.id
     if form.validate_on_submit():
-        if not iban.is_valid_iban(form.iban.data):
-            form.iban.errors = [_("Check the account number: it looks like FI49 5000 9420 0287 30.")]
+        try:
+            refunds.set_refund_account(credit, current_user, form.iban.data, ip=client_ip())
+        except FieldError as error:
+            apply_error(form, error)
         else:
-            with db.atomic():
-                credit.refund_iban = iban.normalize(form.iban.data)
-                credit.save(only=[Credit.refund_iban])
-                AuditLog.record(current_user, "refund_account", credit, ip=client_ip())
             flash(_("Thank you. The refund is paid to this account."), "success")
             return redirect_after_post(url_for("invoices.index"))
     return _index(_refunds(), failed=form, status=422)

@@ -73,6 +73,8 @@ MESSAGES = {
     "conflicting_reading": _l("Another reading is already recorded for that day."),
     "already_done": _l("The final invoice for that day already exists."),
     "unknown_customer": _l("No customer has that number."),
+    # refunds
+    "iban_invalid": _l("Check the account number: it looks like FI49 5000 9420 0287 30."),
     # staff decisions
     "already_decided": _l("This was already decided."),
 }

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from domain import notifications, push
 from extensions import csrf
-from models import AuditLog, NotificationPref, PushSubscription, User, db
+from models import NotificationPref, PushSubscription, User
 from views.helpers import client_ip
 
 bp = Blueprint("notifications", __name__)
@@ -17,14 +17,9 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def preferences():
     if request.method == "POST":
-        with db.atomic():
-            chosen = {}
-            for kind in NotificationPref.KINDS:
-                for channel in NotificationPref.CHANNELS:
-                    name = kind if channel == "email" else f"{kind}-{channel}"
-                    chosen[name] = request.form.get(name) == "on"
-                    notifications.set_preference(current_user, kind, chosen[name], channel)
-            AuditLog.record(current_user, "notification_prefs", current_user, after=chosen, ip=client_ip())
+        chosen = {(kind, channel): request.form.get(kind if channel == "email" else f"{kind}-{channel}") == "on"
+                  for kind in NotificationPref.KINDS for channel in NotificationPref.CHANNELS}
+        notifications.save_preferences(current_user, chosen, ip=client_ip())
         flash(_("Your choices have been saved."), "success")
         return redirect(url_for("notifications.preferences"), 303)
     chosen = {(kind, channel): NotificationPref.wants(current_user, kind, channel)
@@ -49,9 +44,7 @@ def push_subscribe():
     if not (isinstance(endpoint, str) and isinstance(p256dh, str) and isinstance(auth, str)):
         return jsonify({"error": "subscription"}), 400
     try:
-        with db.atomic():
-            push.subscribe(current_user, endpoint, p256dh[:255], auth[:255])
-            AuditLog.record(current_user, "push_subscribe", current_user, ip=client_ip())
+        push.subscribe(current_user, endpoint, p256dh[:255], auth[:255], ip=client_ip())
     except push.InvalidSubscription as error:
         return jsonify({"error": str(error)}), 400
     return jsonify({"ok": True}), 201
@@ -68,8 +61,6 @@ def unsubscribe(token):
     if user is None:
         abort(404)
     if request.method == "POST":
-        with db.atomic():
-            notifications.set_preference(user, kind, False)
-            AuditLog.record(user, "unsubscribe", user, after={"kind": kind}, ip=client_ip())
+        notifications.unsubscribe(user, kind, ip=client_ip())
         return render_template("account/unsubscribed.html", kind=kind, done=True, token=token)
     return render_template("account/unsubscribed.html", kind=kind, done=False, token=token)

@@ -9,11 +9,11 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import compost, decisions, support
-from domain.clock import today, utcnow
+from domain.clock import today
 from domain.errors import FieldError
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
                     Outbox, Payment, Property, Reminder,
-                    Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder, db)
+                    Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder)
 from views.helpers import Form, client_ip, new_request_key, redirect_after_post, render, staff_required
 from views.messages import apply_error
 
@@ -267,20 +267,18 @@ def billing():
             flash(_("Choose a payment file."), "error")
             return redirect_after_post(url_for("staff.billing"))
         try:
-            content = payments.read_file(upload.read(), statement_accounts=_statement_accounts())
+            summary = payments.import_file(upload.read(), statement_accounts=_statement_accounts(),
+                                           refund_threshold=cfg["CREDIT_REFUND_THRESHOLD"], staff=current_user,
+                                           ip=client_ip())
         except payments.PaymentFileError as error:
             flash(_("The file could not be read: %(error)s",
                     error=PAYMENT_FILE_ERRORS.get(error.code, error.code) % error.values), "error")
             return redirect_after_post(url_for("staff.billing"))
-        summary = payments.ImportSummary(rejected=content.rejected)
-        payments.import_payments(content.payments, content.source, summary=summary,
-                                 refund_threshold=cfg["CREDIT_REFUND_THRESHOLD"])
         counts = summary.counts()
-        AuditLog.record(current_user, "payments_import", None, after=counts, ip=client_ip())
         flash(_("Payment file: %(read)d read, %(applied)d applied, %(already)d already imported, "
                 "%(unmatched)d unmatched, %(rejected)d rejected.", **counts),
               "error" if counts["rejected"] else "success")
-        for line, code, values in content.rejected[:20]:
+        for line, code, values in summary.rejected[:20]:
             flash(_("Line %(line)d rejected: %(reason)s", line=line,
                     reason=PAYMENT_PROBLEMS.get(code, code) % values), "error")
         return redirect_after_post(url_for("staff.billing"))
@@ -332,13 +330,8 @@ PAYMENT_PROBLEMS = {
 @bp.post("/refunds/<int:credit_id>")
 @staff_required
 def mark_refunded(credit_id):
-    credit = _get(Credit, credit_id)
-    if credit.refund_due and credit.refund_iban and credit.refunded_at is None:
-        with db.atomic():
-            credit.refunded_at = utcnow()
-            credit.save(only=[Credit.refunded_at])
-            AuditLog.record(current_user, "refund_paid", credit, after={"iban": credit.refund_iban,
-                                                                       "amount": credit.amount}, ip=client_ip())
+    from domain import refunds
+    if refunds.mark_refunded(_get(Credit, credit_id), current_user, ip=client_ip()):
         flash(_("The refund is marked as paid."), "success")
     return redirect_after_post(url_for("staff.billing"))
 
@@ -430,10 +423,10 @@ def jobs_page():
         job = daily.get(request.form.get("job"))
         if job is None:
             abort(404)
-        run = jobs.run_once(job, today(), current_app.config)
-        AuditLog.record(current_user, "job_run_now", None, after={"job": job.id}, ip=client_ip())
-        flash(_("Done: %(result)s", result=run.result or run.error) if run else
-              _("This job has already run today."), "success" if run and run.status == "done" else "info")
+        if jobs.queue_run(job.id, today(), current_user, ip=client_ip()):
+            flash(_("Queued: the scheduler runs it within a minute."), "success")
+        else:
+            flash(_("This job has already run today, or is running."), "info")
         return redirect_after_post(url_for("staff.jobs_page"))
     moment = now()
     rows = []
