@@ -35,6 +35,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from domain.money import CENT, largest_remainder, round_cents
+from domain.positions import MeterPosition
 
 Q3 = Decimal("0.001")
 Q4 = Decimal("0.0001")
@@ -121,13 +122,6 @@ def _segments(tariffs, start, end, components=WATER_COMPONENTS, variant=None):
 # -- water ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Position:
-    day: dt.date
-    value: int
-    reading_id: int | None = None
-
-
-@dataclass(frozen=True)
 class EstimateSpan:
     """m³ of a component billed as an estimate for the days [start, end), and its euros
     (None for the previous system's estimates: priced from the price list)."""
@@ -145,7 +139,7 @@ class EstimateSpan:
 class PointHistory:
     """What earlier invoices of a point billed, as far as the next invoice needs it."""
 
-    base: Position  # the latest balanced reading (or where billing started)
+    base: MeterPosition  # the latest balanced reading (or where billing started)
     estimates: list[EstimateSpan] = field(default_factory=list)
     estimated_until: dt.date | None = None  # the first day no estimate has covered yet
     fees_from: dt.date | None = None  # after an owner change: the new owner's first day
@@ -186,7 +180,7 @@ def estimate_rows(start: dt.date, end: dt.date, annual_m3: int, tariffs: Tariffs
     return rows
 
 
-def balancing_rows(history: PointHistory, latest: Position, actual_m3: int,
+def balancing_rows(history: PointHistory, latest: MeterPosition, actual_m3: int,
                    tariffs: Tariffs) -> list[Row]:
     """Actual m³ since the base reading, minus the estimates billed for those days."""
     start, end = history.base.day, latest.day
@@ -282,12 +276,12 @@ def _basic_fee_rows(start, end, meter_size, tariffs) -> list[Row]:
 @dataclass
 class WaterBill:
     rows: list[Row]
-    balanced: Position | None  # the reading this invoice balanced to, if any
+    balanced: MeterPosition | None  # the reading this invoice balanced to, if any
     estimated_until: dt.date
 
 
 def water_bill(history: PointHistory, *, period_start: dt.date, period_end: dt.date,
-               latest: Position | None, actual_m3: int | None, annual_m3: int,
+               latest: MeterPosition | None, actual_m3: int | None, annual_m3: int,
                meter_size: str, tariffs: Tariffs, fees_from: dt.date | None = None) -> WaterBill:
     """The rows of one point's invoice for a billing period (the period end inclusive).
     `fees_from`: the first day of fixed fees when it is not the period start (an owner

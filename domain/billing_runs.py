@@ -16,7 +16,8 @@ from types import SimpleNamespace
 from peewee import JOIN, fn
 
 from domain import billing, water
-from domain.billing import Position, PointHistory, Tariffs
+from domain.billing import PointHistory, Tariffs
+from domain.positions import MeterPosition
 from domain.clock import utcnow
 from database import advance_sequence, as_date, bulk_insert, next_ids
 from domain.reference import fi_reference, rf_reference
@@ -175,7 +176,7 @@ def load_water_batch(points, period_start: dt.date, scope=None):
              .join(Reading, on=(Invoice.balanced_reading == Reading.id)).where(Invoice.point.in_(scope))
              .order_by(Reading.read_on, Reading.id))
     for point_id, read_on, value, reading_id in _raw(query):
-        balanced[point_id] = Position(as_date(read_on), value, reading_id)
+        balanced[point_id] = MeterPosition(as_date(read_on), value, reading_id)
     estimates = defaultdict(list)
     query = (InvoiceRow.select(Invoice.point, InvoiceRow.code, InvoiceRow.period_start, InvoiceRow.period_end,
                                InvoiceRow.quantity, InvoiceRow.unit_price, InvoiceRow.vat_rate, InvoiceRow.amount)
@@ -222,16 +223,16 @@ def load_water_batch(points, period_start: dt.date, scope=None):
     return batch
 
 
-def _first_base(meters, readings, period_start) -> Position:
+def _first_base(meters, readings, period_start) -> MeterPosition:
     """Billing starts from the latest reading before the first billed period (earlier
     invoices of the old system are taken as settled), else from the meter's start."""
     before = [r for r in readings if r.read_on < period_start]
     if before:
-        return Position(before[-1].read_on, before[-1].value, before[-1].id)
+        return MeterPosition(before[-1].read_on, before[-1].value, before[-1].id)
     if meters:
         first = min(meters, key=lambda m: m.installed_on)
-        return Position(first.installed_on, first.start_reading)
-    return Position(period_start, 0)
+        return MeterPosition(first.installed_on, first.start_reading)
+    return MeterPosition(period_start, 0)
 
 
 def water_draft(point, history, meters, readings, period: BillingCalendar, tariffs) -> Draft:
@@ -242,7 +243,7 @@ def water_draft(point, history, meters, readings, period: BillingCalendar, tarif
     new = [r for r in readings if history.base.day < r.read_on <= period.report_by]
     latest, actual = None, None
     if new:
-        latest = Position(new[-1].read_on, new[-1].value, new[-1].id)
+        latest = MeterPosition(new[-1].read_on, new[-1].value, new[-1].id)
         actual = sum(m3 for s, e, m3 in spans if s >= history.base.day and e <= latest.day)
     active = [m for m in meters if m.removed_on is None] or meters
     meter_size = max(active, key=lambda m: m.installed_on).size if active else "DN20"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 
 from domain import billing, billing_runs, water
-from domain.billing import Position, Tariffs
+from domain.billing import Tariffs
+from domain.positions import MeterPosition
 from domain.errors import FieldError
 from models import AuditLog, Customer, Invoice, Meter, PriceListRow, Property, Reading, db
 
@@ -45,7 +46,7 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
             raise FieldError("reading", "conflicting_reading")
         batch = billing_runs.load_water_batch([point], min(start, possession))
         history, meters, readings = batch[point.id]
-        latest = Position(possession, reading_value, reading.id)
+        latest = MeterPosition(possession, reading_value, reading.id)
         spans = water.spans_from(water.positions_from(meters, readings))
         actual = sum(m3 for s, e, m3 in spans if s >= history.base.day and e <= possession)
         rows = []

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from domain.errors import FieldError
 from domain.money import largest_remainder
+from domain.positions import MeterPosition
 from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Reading, db
 from models.water import M3_PER_PERSON
 
@@ -22,15 +23,6 @@ IMPLAUSIBLE_LOW = Fraction(1, 4)  # less than a quarter of it, too
 MIN_DAYS_FOR_RATE = 14  # a shorter span says little about a yearly rate
 LEAK_FACTOR = 2
 PRECISION = Decimal("0.001")
-
-
-@dataclass(frozen=True)
-class Point:
-    """A reading position: a value on a date (a reading, or a meter's start)."""
-
-    day: dt.date
-    value: int
-    estimated: bool = False  # an estimated final reading of a meter removed without one
 
 
 @dataclass(frozen=True)
@@ -48,12 +40,12 @@ def counted_readings(meter: Meter):
     return meter.readings.where(Reading.counted()).order_by(Reading.read_on)
 
 
-def previous_position(meter: Meter, before: dt.date) -> Point:
+def previous_position(meter: Meter, before: dt.date) -> MeterPosition:
     """The latest reading before `before`, or the meter's start reading."""
     reading = counted_readings(meter).where(Reading.read_on < before).order_by(Reading.read_on.desc()).first()
     if reading is None:
-        return Point(meter.installed_on, meter.start_reading)
-    return Point(reading.read_on, reading.value)
+        return MeterPosition(meter.installed_on, meter.start_reading)
+    return MeterPosition(reading.read_on, reading.value)
 
 
 def check_reading(meter: Meter, value: int, day: dt.date, *, today: dt.date,
@@ -185,7 +177,7 @@ def next_billing_date(point: ConsumptionPoint, after: dt.date) -> dt.date | None
 
 # -- the annual estimate ------------------------------------------------------------------
 
-def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[Point]]]:
+def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[MeterPosition]]]:
     """Each meter of the point with its start and its counted readings, oldest first."""
     meters = list(point.meters.order_by(Meter.installed_on))
     readings = (Reading.select().where(Reading.meter.in_([m.id for m in meters]) & Reading.counted())
@@ -193,7 +185,7 @@ def positions(point: ConsumptionPoint) -> list[tuple[Meter, list[Point]]]:
     return positions_from(meters, readings)
 
 
-def positions_from(meters, readings, annual_m3: int | None = None) -> list[tuple[Meter, list[Point]]]:
+def positions_from(meters, readings, annual_m3: int | None = None) -> list[tuple[Meter, list[MeterPosition]]]:
     """The same from meters and readings already loaded (in bulk, for billing).
 
     With `annual_m3` (billing), a meter removed without a final reading gets an estimated
@@ -202,13 +194,14 @@ def positions_from(meters, readings, annual_m3: int | None = None) -> list[tuple
     by_meter = defaultdict(list)
     for reading in sorted(readings, key=lambda r: r.read_on):
         if reading.status == Reading.COUNTED_STATUS:
-            by_meter[reading.meter_id].append(Point(reading.read_on, reading.value))
+            by_meter[reading.meter_id].append(MeterPosition(reading.read_on, reading.value))
     found = []
     for m in sorted(meters, key=lambda m: m.installed_on):
-        points = [Point(m.installed_on, m.start_reading), *by_meter[m.id]]
+        points = [MeterPosition(m.installed_on, m.start_reading), *by_meter[m.id]]
         if annual_m3 and m.removed_on and points[-1].day < m.removed_on:
             days = (m.removed_on - points[-1].day).days
-            points.append(Point(m.removed_on, points[-1].value + round(Fraction(annual_m3 * days, 365)), True))
+            points.append(MeterPosition(m.removed_on, points[-1].value + round(Fraction(annual_m3 * days, 365)),
+                                        estimated=True))
         found.append((m, points))
     return found
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.errors import FieldError
 from domain import billing, billing_runs, demo, water
-from domain.billing import EstimateSpan, PointHistory, Position, Tariffs
+from domain.billing import EstimateSpan, PointHistory, Tariffs
+from domain.positions import MeterPosition
 from models import (BillingCalendar, ConsumptionPoint, Credit, Emptying, Invoice, InvoiceRow, Meter,
                     PriceListRow, Reading)
 from tests import factories
@@ -42,11 +43,11 @@ def quarters(start: dt.date, count: int):
        st.one_of(st.none(), st.dates(min_value=dt.date(2024, 2, 1), max_value=dt.date(2026, 6, 1))))
 def test_estimates_plus_balancing_equal_the_actual_consumption(steps, n_quarters, annual, change_on):
     prices = tariffs(change_on)
-    first = Position(dt.date(2023, 12, 15), 1000)
+    first = MeterPosition(dt.date(2023, 12, 15), 1000)
     readings, day, value = [], first.day, first.value
     for gap, used in steps:
         day, value = day + dt.timedelta(days=gap), value + used
-        readings.append(Position(day, value))
+        readings.append(MeterPosition(day, value))
     history = PointHistory(first)
     all_rows = []
     for start, end in quarters(dt.date(2024, 1, 1), n_quarters):
@@ -81,9 +82,9 @@ def test_estimates_plus_balancing_equal_the_actual_consumption(steps, n_quarters
 
 def test_a_tariff_change_inside_the_balancing_span_goes_on_separate_rows():
     prices = tariffs()
-    history = PointHistory(Position(dt.date(2024, 6, 1), 100))
+    history = PointHistory(MeterPosition(dt.date(2024, 6, 1), 100))
     bill = billing.water_bill(history, period_start=dt.date(2024, 10, 1), period_end=dt.date(2024, 12, 31),
-                              latest=Position(dt.date(2024, 12, 1), 183), actual_m3=83, annual_m3=150,
+                              latest=MeterPosition(dt.date(2024, 12, 1), 183), actual_m3=83, annual_m3=150,
                               meter_size="DN20", tariffs=prices)
     actual = [r for r in bill.rows if r.code == "water_actual"]
     assert [r.vat_rate for r in actual] == [Decimal("24"), Decimal("25.5")]
@@ -98,7 +99,7 @@ def test_a_balancing_deducts_to_the_cent_the_estimate_euros_billed_for_its_days(
     """Seed 004 item 5: the deducted estimates are the euros billed. Q1 2024 is estimated in
     two water prices; a reading on 1.4. balances exactly that quarter."""
     prices = tariffs(change_on=dt.date(2025, 2, 10))
-    history = PointHistory(Position(dt.date(2025, 1, 1), 100))
+    history = PointHistory(MeterPosition(dt.date(2025, 1, 1), 100))
     q1 = billing.water_bill(history, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 3, 31),
                             latest=None, actual_m3=None, annual_m3=137, meter_size="DN20", tariffs=prices)
     billed = [r for r in q1.rows if r.code.endswith("_estimate")]
@@ -108,7 +109,7 @@ def test_a_balancing_deducts_to_the_cent_the_estimate_euros_billed_for_its_days(
                          for r in billed]
     history.estimated_until = q1.estimated_until
     q2 = billing.water_bill(history, period_start=dt.date(2025, 4, 1), period_end=dt.date(2025, 6, 30),
-                            latest=Position(dt.date(2025, 4, 1), 140), actual_m3=40, annual_m3=137,
+                            latest=MeterPosition(dt.date(2025, 4, 1), 140), actual_m3=40, annual_m3=137,
                             meter_size="DN20", tariffs=prices)
     deductions = [r for r in q2.rows if r.code.endswith("_estimate_deduction")]
     # One deduction row per component and billed price: the billed m³ and euros, negated.

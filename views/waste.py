@@ -272,21 +272,21 @@ def order_service(property_id):
             form.effective.data, form.bins.data = earliest, form.bins.data or 1
             form.interval.data = form.interval.data or min(2, limit)
     elif step == 3:
-        step = _confirm_step(form, prop, day, cfg, existing, context)
-        if not isinstance(step, int):
-            return step
+        step = _confirm_step(form, prop, day, cfg, context)
+        if step == 4 and request.method == "POST" and form.terms.validate(form):
+            return _place_service_order(form, prop, day, cfg, existing)
     context["step"] = step
     status = 422 if any(f.errors for f in form) or form.form_errors else 200
     return render("waste/order_service.html", "waste/_order_service.html", status=status, **context)
 
 
-def _confirm_step(form, prop, day, cfg, existing, context):
-    """Step 4: show the new price and the yearly estimate; on POST, place the order."""
+def _confirm_step(form, prop, day, cfg, context) -> int:
+    """Step 4 when the choices hold: the new price and the yearly estimate in `context`;
+    step 3 again, with the errors on the form, when they do not."""
     fields = (form.effective, form.bins, form.interval)
     if not all(f.validate(form) for f in fields):
         return 3
-    choice = dict(waste_type=form.waste_type.data, bin_size=form.bin_size.data,
-                  bins=form.bins.data, interval=form.interval.data, effective=form.effective.data)
+    choice = _service_choice(form)
     try:
         waste.check_service(prop, today=day, settings=cfg, **choice)
     except FieldError as error:
@@ -296,10 +296,16 @@ def _confirm_step(form, prop, day, cfg, existing, context):
     context.update(estimate_count=count, estimate_cost=cost, new_price=emptying_price(
         choice["waste_type"], choice["bin_size"], choice["bins"], choice["effective"]))
     form.request_key.data = form.request_key.data or new_request_key()
-    if request.method != "POST":
-        return 4
-    if not form.terms.validate(form):
-        return 4
+    return 4
+
+
+def _service_choice(form) -> dict:
+    return dict(waste_type=form.waste_type.data, bin_size=form.bin_size.data, bins=form.bins.data,
+                interval=form.interval.data, effective=form.effective.data)
+
+
+def _place_service_order(form, prop, day, cfg, existing):
+    choice = _service_choice(form)
     waste.order_service(current_user, prop, replaces=existing.get(choice["waste_type"]),
                         info=form.info.data or "", request_key=form.request_key.data,
                         today=day, settings=cfg, **choice)
