@@ -19,6 +19,10 @@ def _babel_locale(lang: str) -> str:
     return BABEL_LOCALES.get(lang, "fi_FI")
 
 
+# What a date field accepts: the browser's ISO date, or the Finnish way of writing it.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+
+
 def format_date(value: dt.date | None) -> str:
     if value is None:
         return ""

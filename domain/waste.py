@@ -37,6 +37,9 @@ class WasteSettings:
         )
 
 
+MAX_BINS = 10  # bins of one kind a property can order at a time
+
+
 def earliest_extra_emptying(today: dt.date, settings: WasteSettings) -> dt.date:
     return schedule.add_working_days(today, settings.lead_working_days)
 
@@ -111,7 +114,7 @@ def request_change(user, prop: Property, contract: WasteContract, *, kind: str,
     fields = dict(contract=contract, kind=kind, effective_date=effective, extra_info=info.strip())
     if kind == "bin_count":
         if bins is None or not 1 <= bins <= 10:
-            raise FieldError("bins", "bins_range", max=10)
+            raise FieldError("bins", "bins_range", max=MAX_BINS)
         if bins == contract.bin_count:
             raise FieldError("bins", "no_change")
         fields["bin_count"] = bins
@@ -150,7 +153,7 @@ def check_service(prop: Property, *, waste_type: str, bin_size: int, bins: int, 
     if effective > today + dt.timedelta(days=365):
         raise FieldError("effective", "too_far")
     if not 1 <= bins <= 10:
-        raise FieldError("bins", "bins_range", max=10)
+        raise FieldError("bins", "bins_range", max=MAX_BINS)
     limit = settings.mixed_max_interval if waste_type == "mixed" else max(TRUCK_INTERVALS)
     if interval not in TRUCK_INTERVALS or interval > limit:
         raise FieldError("interval", "interval_choice")

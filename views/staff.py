@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from domain import compost, decisions, support
 from domain.clock import today
 from domain.errors import FieldError
+from domain.formatting import DATE_INPUT_FORMATS
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
                     Outbox, Payment, Property, Reminder,
                     Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder)
@@ -337,7 +338,7 @@ def mark_refunded(credit_id):
 
 
 class MeterChangeForm(Form):
-    day = DateField(_l("Date of the change"), format=["%Y-%m-%d", "%d.%m.%Y"],
+    day = DateField(_l("Date of the change"), format=DATE_INPUT_FORMATS,
                     validators=[InputRequired(_l("Enter a date."))])
     final_value = IntegerField(_l("Old meter's final reading (m³)"), validators=[
         Optional(), NumberRange(min=0, max=10_000_000, message=_l("Enter the reading in whole cubic metres."))])
@@ -374,7 +375,7 @@ def meter_change(point_id):
 
 
 class OwnerChangeForm(Form):
-    possession = DateField(_l("Possession changes on"), format=["%Y-%m-%d", "%d.%m.%Y"],
+    possession = DateField(_l("Possession changes on"), format=DATE_INPUT_FORMATS,
                            validators=[InputRequired(_l("Enter a date."))])
     reading = IntegerField(_l("Meter reading on that day (m³)"), validators=[
         InputRequired(_l("Enter the reading in whole cubic metres.")), NumberRange(min=0)])

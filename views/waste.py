@@ -14,19 +14,18 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from domain import schedule, waste
 from domain.calendar_grid import add_months, month_grid
 from domain.clock import today
-from domain.formatting import format_date
+from domain.formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
 from domain.pricing import emptying_price, offered_bin_sizes
 from domain.errors import FieldError
 from domain.waste import WasteSettings
 from models import Emptying, Property, WasteContract, WasteOrder
 from views.labels import label
-from views.messages import MESSAGES, apply_error
+from views.messages import apply_error, message
 from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
                            redirect_after_post, render, resident_required)
 
 bp = Blueprint("waste", __name__, url_prefix="/properties/<int:property_id>")
 
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
 def settings() -> WasteSettings:
@@ -122,7 +121,7 @@ class ExtraEmptyingForm(Form):
     day = DateField(_l("Desired date"), format=DATE_FORMATS,
                     validators=[InputRequired(_l("Enter a date."))])
     bins = IntegerField(_l("Number of bins"), validators=[
-        InputRequired(_l("Enter the number of bins.")), NumberRange(min=1, max=10)])
+        InputRequired(_l("Enter the number of bins.")), NumberRange(min=1, max=waste.MAX_BINS)])
     info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
     terms = BooleanField(_l("I accept the terms of the order"),
                          validators=[InputRequired(_l("Accept the terms to order."))])
@@ -173,7 +172,7 @@ class ChangeForm(Form):
     effective = DateField(_l("Effective from"), format=DATE_FORMATS,
                           validators=[InputRequired(_l("Enter a date."))])
     end = DateField(_l("Last day of the suspension"), format=DATE_FORMATS, validators=[Optional()])
-    bins = IntegerField(_l("New number of bins"), validators=[Optional(), NumberRange(min=1, max=10)])
+    bins = IntegerField(_l("New number of bins"), validators=[Optional(), NumberRange(min=1, max=waste.MAX_BINS)])
     interval = RadioField(_l("New emptying interval"), coerce=int, validate_choice=False,
                           validators=[Optional()])
     info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
@@ -231,7 +230,7 @@ class ServiceForm(Form):
     effective = DateField(_l("Effective from"), format=DATE_FORMATS,
                           validators=[InputRequired(_l("Enter a date."))])
     bins = IntegerField(_l("Number of bins"), validators=[
-        InputRequired(_l("Enter the number of bins.")), NumberRange(min=1, max=10)])
+        InputRequired(_l("Enter the number of bins.")), NumberRange(min=1, max=waste.MAX_BINS)])
     interval = RadioField(_l("Emptying interval"), coerce=int, validate_choice=False,
                           validators=[InputRequired(_l("Choose an emptying interval."))])
     info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
@@ -257,7 +256,7 @@ def order_service(property_id):
     waste_type = form.waste_type.data if form.waste_type.data in ("mixed", "bio") else None
     step = 1
     if waste_type == "bio" and bio_reason:
-        form.waste_type.errors = [str(MESSAGES[bio_reason])]
+        form.waste_type.errors = [_biowaste_text(bio_reason, cfg)]
     elif waste_type:
         step = 2
     offers = offered_bin_sizes(waste_type, max(day, earliest)) if step >= 2 else []
@@ -266,7 +265,7 @@ def order_service(property_id):
     limit = cfg.mixed_max_interval if waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
     form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
     context = dict(prop=prop, form=form, bio_reason=bio_reason, earliest=earliest,
-                   existing=existing, offers=offers, bio_reason_text=MESSAGES.get(bio_reason))
+                   existing=existing, offers=offers, bio_reason_text=_biowaste_text(bio_reason, cfg) if bio_reason else None)
     if step == 3 and request.method == "GET" and request.args.get("step") != "confirm":
         if form.effective.data is None and not form.effective.raw_data:
             form.effective.data, form.bins.data = earliest, form.bins.data or 1
@@ -278,6 +277,11 @@ def order_service(property_id):
     context["step"] = step
     status = 422 if any(f.errors for f in form) or form.form_errors else 200
     return render("waste/order_service.html", "waste/_order_service.html", status=status, **context)
+
+
+def _biowaste_text(code: str, cfg: WasteSettings) -> str:
+    """Why biowaste cannot be ordered, with the start date and the areas of the settings."""
+    return message(FieldError("waste_type", code, date=cfg.biowaste_start, areas=", ".join(cfg.biowaste_areas)))
 
 
 def _confirm_step(form, prop, day, cfg, context) -> int:
