@@ -10,7 +10,7 @@ from domain import emails, mail
 from domain.errors import FieldError
 from domain.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password
-from models import AuditLog, Customer, EmailChange, LoginAttempt, PasswordReset, User, UserSession, db
+from models import AuditLog, Customer, EmailChange, Invoice, LoginAttempt, PasswordReset, User, UserSession, db
 from models.accounts import token_hash
 
 CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
@@ -37,7 +37,7 @@ def find_registrable_customer(customer_number: str, invoice_number: str) -> Cust
     if not CUSTOMER_NUMBER.match(number):
         raise FieldError("customer_number", "customer_number_format")
     customer = Customer.get_or_none(Customer.number == number)
-    latest = customer.latest_invoice() if customer else None
+    latest = Invoice.latest_of(customer) if customer else None
     if latest is None or latest.number != re.sub(r"\s", "", invoice_number or ""):
         # One message for both: it must not reveal which customer numbers exist.
         raise FieldError("invoice_number", "invoice_mismatch")

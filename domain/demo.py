@@ -447,7 +447,7 @@ def unregistered_pairs(limit: int = 3) -> list[tuple[str, str]]:
     candidates = (Customer.select().where(~fn.EXISTS(User.select().where(User.customer == Customer.id)))
                   .where(Customer.kind == "private").order_by(Customer.id).limit(limit))
     for customer in candidates:
-        latest = customer.latest_invoice()
+        latest = Invoice.latest_of(customer)
         if latest:
             pairs.append((customer.number, latest.number))
     return pairs

@@ -27,10 +27,6 @@ class Customer(BaseModel):
     billing_post_office = CharField()
     created_at = DateTimeField(default=utcnow)
 
-    def latest_invoice(self):
-        from models.billing import Invoice
-        return (Invoice.select().where(Invoice.customer == self)
-                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).first())
 
 
 class User(UserMixin, BaseModel):

@@ -62,6 +62,12 @@ class Invoice(BaseModel):
     def visible_to(cls, user):
         return cls.of_customer_of(user)
 
+    @classmethod
+    def latest_of(cls, customer):
+        """The customer's latest invoice: registration asks for its number."""
+        return (cls.select().where(cls.customer == customer)
+                .order_by(cls.invoice_date.desc(), cls.id.desc()).first())
+
     @property
     def can_be_cut_off(self) -> bool:
         """Only water can be cut off, and only for the point's own water invoice (not the

@@ -10,7 +10,7 @@ from wtforms.validators import EqualTo, InputRequired, Length
 from domain import accounts
 from domain.errors import FieldError
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
-from views.helpers import Form, ValidEmail, client_ip, safe_next
+from views.helpers import Form, ValidEmail, client_ip, home_for, safe_next
 from views.messages import apply_error, form_status
 
 bp = Blueprint("auth", __name__)
@@ -74,7 +74,6 @@ def start_session(user, remember: bool = False) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    from views.pages import home_for
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()

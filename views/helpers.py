@@ -136,6 +136,15 @@ def parse_month(raw: str | None, default):
         return default
 
 
+def home_for(user) -> str:
+    """Where a user lands after logging in: staff on the back office, residents on their
+    properties."""
+    from flask import url_for
+    if user.is_staff:
+        return url_for("staff.home")
+    return url_for("properties.index")
+
+
 def new_request_key() -> str:
     import secrets
     return secrets.token_urlsafe(16)

@@ -11,7 +11,8 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from models import LANGUAGES, User
-from views.helpers import safe_next
+from views.auth import LoginForm
+from views.helpers import home_for, safe_next
 
 bp = Blueprint("pages", __name__)
 
@@ -62,17 +63,10 @@ def _template_helpers():
     return {"asset": asset_url, "nav_items": nav_items, "support_url": support_url}
 
 
-def home_for(user) -> str:
-    if user.is_staff:
-        return url_for("staff.home")
-    return url_for("properties.index")
-
-
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    from views.auth import LoginForm
     return render_template("pages/index.html", form=LoginForm())
 
 
