@@ -144,7 +144,7 @@ def _init_security(app: Flask) -> None:
         """Staff sessions end after STAFF_IDLE_MINUTES without a request."""
         if not (current_user.is_authenticated and current_user.is_staff):
             return None
-        from domain.clock import utcnow
+        from models.clock import utcnow
         from flask import flash, redirect, url_for
         from flask_babel import gettext
         from flask_login import logout_user

@@ -41,7 +41,7 @@ def push_keys(renew):
 def billing_run(billing_date, period, batch_size):
     """Run the billing. Safe to repeat: nothing is billed twice."""
     from domain import billing_runs
-    from domain.clock import today
+    from models.clock import today
     if not billing_date and not period:
         raise click.UsageError("give --date, --period or both")
     day = billing_date.date() if billing_date else today()

@@ -18,7 +18,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from domain import jobs
-from domain.clock import HELSINKI, today
+from models.clock import HELSINKI, today
 from models import db
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from domain import emails, mail
 from domain.errors import FieldError
-from domain.clock import utcnow
+from models.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password
 from models import AuditLog, Customer, EmailChange, Invoice, LoginAttempt, PasswordReset, User, UserSession, db
 from models.accounts import token_hash

@@ -18,7 +18,7 @@ from peewee import JOIN, fn
 from domain import billing, water
 from domain.billing import PointHistory, Tariffs
 from domain.positions import MeterPosition
-from domain.clock import utcnow
+from models.clock import utcnow
 from database import advance_sequence, as_date, bulk_insert, next_ids
 from domain.reference import fi_reference, rf_reference
 from models import (BillingCalendar, BillingRun, ConsumptionPoint, Credit, Emptying, Invoice,

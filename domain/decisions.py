@@ -6,7 +6,7 @@ the email to the resident in their language.
 from __future__ import annotations
 
 from domain import notifications, water
-from domain.clock import today, utcnow
+from models.clock import today, utcnow
 from domain.errors import FieldError
 from models import AuditLog, Reading, User, WasteContract, WasteOrder, db
 

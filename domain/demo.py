@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from peewee import PostgresqlDatabase, fn
 
-from domain.clock import today as clock_today, utcnow
+from models.clock import today as clock_today, utcnow
 from domain.passwords import hash_password
 from domain.reference import fi_reference
 from domain import schedule

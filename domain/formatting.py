@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 
-from domain.clock import to_local
+from models.clock import to_local
 
 # Finnish-region variants so that Swedish and English also use the comma and d.m.yyyy.
 BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}

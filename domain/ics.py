@@ -7,7 +7,7 @@ from flask_babel import force_locale, gettext as _
 from icalendar import Alarm, Calendar, Event
 
 from domain import schedule
-from domain.clock import utcnow
+from models.clock import utcnow
 
 
 

@@ -21,7 +21,7 @@ from typing import Callable
 
 from peewee import IntegrityError
 
-from domain.clock import HELSINKI, now, utcnow
+from models.clock import HELSINKI, now, utcnow
 from models import AuditLog, JobRun, SchedulerLease, db
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale, lazy_gettext as _l
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models import Outbox
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from flask import current_app
 from py_vapid import Vapid01
 from pywebpush import WebPushException, webpush
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models import AuditLog, PushMessage, PushSubscription, db
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ step is one transaction with its audit-log row."""
 from __future__ import annotations
 
 from domain import iban
-from domain.clock import utcnow
+from models.clock import utcnow
 from domain.errors import FieldError
 from models import AuditLog, Credit, db
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from peewee import IntegrityError
 
 from domain import mail
-from domain.clock import utcnow
+from models.clock import utcnow
 from domain.errors import FieldError
 from models import AuditLog, SupportMessage, SupportThread, db
 

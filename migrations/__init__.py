@@ -14,7 +14,7 @@ from pathlib import Path
 
 from peewee import PostgresqlDatabase
 
-from domain.clock import utcnow
+from models.clock import utcnow
 
 _DIR = Path(__file__).resolve().parent
 _NAME = re.compile(r"^(\d{4})_(\w+)\.py$")

@@ -7,7 +7,7 @@ import json
 from flask_login import UserMixin
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models.base import BaseModel
 
 

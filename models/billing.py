@@ -6,7 +6,7 @@ import json
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models.accounts import Customer
 from models.base import BaseModel, money_field, unit_price_field
 from models.water import ConsumptionPoint, Reading

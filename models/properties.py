@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models.accounts import Customer
 from models.base import BaseModel, unit_price_field
 

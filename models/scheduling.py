@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models.accounts import User
 from models.base import BaseModel
 

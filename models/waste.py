@@ -4,7 +4,7 @@ from __future__ import annotations
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DeferredForeignKey,
                     ForeignKeyField, IntegerField, TextField)
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models.accounts import User
 from models.base import BaseModel, money_field
 from models.properties import Property

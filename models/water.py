@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
-from domain.clock import utcnow
+from models.clock import utcnow
 from models.accounts import User
 from models.base import BaseModel
 from models.properties import Property

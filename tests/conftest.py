@@ -8,7 +8,7 @@ import pytest
 
 import migrations
 from app import create_app
-from domain.clock import set_clock
+from models.clock import set_clock
 from models import db
 from tests import factories
 

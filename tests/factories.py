@@ -5,7 +5,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from domain.clock import today
+from models.clock import today
 from domain.passwords import hash_password
 from domain.reference import fi_reference
 from models import Customer, Invoice, Property, User, WasteContract

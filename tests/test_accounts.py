@@ -5,7 +5,7 @@ import pytest
 
 from domain.errors import FieldError
 from domain import accounts
-from domain.clock import set_clock, now
+from models.clock import set_clock, now
 from models import AuditLog, Outbox, User
 from tests import factories
 

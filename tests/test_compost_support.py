@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from domain.clock import HELSINKI, set_clock
+from models.clock import HELSINKI, set_clock
 from models import CompostNotice, Outbox, Property, SupportMessage, SupportThread
 from tests import factories
 from tests.conftest import csrf_token, login, post_form

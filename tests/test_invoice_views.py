@@ -5,7 +5,7 @@ import re
 import pytest
 
 from domain import billing_runs, demo
-from domain.clock import HELSINKI, set_clock
+from models.clock import HELSINKI, set_clock
 from models import BillingCalendar, ConsumptionPoint, Invoice, Meter, PriceListRow, Property, Reading
 from tests import factories
 from tests.conftest import login

@@ -12,7 +12,7 @@ import pytest
 
 import scheduler
 from domain import demo, jobs, notifications
-from domain.clock import HELSINKI, set_clock
+from models.clock import HELSINKI, set_clock
 from models import CompostNotice, JobRun, NotificationPref, Outbox, PriceListRow, Property, WasteContract
 from tests import factories
 from tests.conftest import POSTGRES_URL, make_app
@@ -179,7 +179,7 @@ def test_two_processes_one_runs_the_jobs_and_the_other_takes_over(tmp_path):
 
 
 def test_a_run_whose_process_died_shows_as_interrupted_within_a_minute_and_is_run_again(ctx, client):
-    from domain.clock import utcnow
+    from models.clock import utcnow
     from models import BillingRun
     from tests.conftest import login
     at(dt.date(2026, 11, 24), 10, 0)

@@ -5,7 +5,7 @@ import pytest
 from flask_babel import force_locale
 
 from domain import accounts, mail
-from domain.clock import now, set_clock
+from models.clock import now, set_clock
 from models import Outbox, db
 from tests import factories
 from tests.conftest import make_app
@@ -110,7 +110,7 @@ def test_a_claimed_mail_is_not_sent_by_a_second_sender_until_the_claim_expires(s
     start = now()
     set_clock(start)
     # Another sender claimed it and died before sending (stored times are naive UTC).
-    from domain.clock import utcnow
+    from models.clock import utcnow
     Outbox.update(status="sending", next_attempt_at=utcnow() + mail.CLAIM_FOR).execute()
     assert mail.send_due() == (0, 0)
     set_clock(start + mail.CLAIM_FOR + dt.timedelta(seconds=1))

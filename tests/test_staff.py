@@ -5,7 +5,7 @@ import pytest
 from flask import url_for
 
 from domain import demo, schedule
-from domain.clock import HELSINKI, set_clock
+from models.clock import HELSINKI, set_clock
 from models import (AuditLog, ConsumptionPoint, Meter, Outbox, PriceListRow, Property, Reading,
                     WasteContract, WasteOrder)
 from tests import factories

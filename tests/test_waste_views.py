@@ -6,7 +6,7 @@ import pytest
 from icalendar import Calendar
 
 from domain import demo
-from domain.clock import HELSINKI, set_clock
+from models.clock import HELSINKI, set_clock
 from models import PriceListRow, Property, WasteOrder
 from tests import factories
 from tests.conftest import csrf_token, login, post_form

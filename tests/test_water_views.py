@@ -5,7 +5,7 @@ import re
 import pytest
 
 from domain import demo
-from domain.clock import HELSINKI, set_clock
+from models.clock import HELSINKI, set_clock
 from models import BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Reading, SupportThread
 from tests import factories
 from tests.conftest import csrf_token, login, post_form

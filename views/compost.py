@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from domain import compost
-from domain.clock import today
+from models.clock import today
 from models import CompostNotice, Property
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
                            render, resident_required)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from domain import ics, schedule
-from domain.clock import today
+from models.clock import today
 from models import Property, User, WasteContract
 from views.helpers import get_owned_or_404, redirect_after_post, resident_required
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from domain.clock import today
+from models.clock import today
 from domain.customers import update_billing_address
 from peewee import JOIN
 from models import ConsumptionPoint, Property, WasteContract, WasteOrder

@@ -9,7 +9,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import compost, decisions, support
-from domain.clock import today
+from models.clock import today
 from domain.errors import FieldError
 from domain.formatting import DATE_INPUT_FORMATS
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
@@ -417,7 +417,7 @@ def owner_change(point_id):
 def jobs_page():
     import scheduler
     from domain import jobs
-    from domain.clock import now
+    from models.clock import now
     from models import JobRun, SchedulerLease
     daily = {job.id: job for job in scheduler.daily_jobs(current_app.config)}
     if request.method == "POST":

@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from domain import accounts, support, water
-from domain.clock import today
+from models.clock import today
 from domain.errors import FieldError
 from domain.formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
 from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain import mail, schedule
-from domain.clock import today
+from models.clock import today
 from models import Property, User, WasteContract
 from tests.journeys.conftest import LOCALES, PHONE, assert_accessible
 from tests.journeys.test_foundation import log_in

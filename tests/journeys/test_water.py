@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from domain import water
-from domain.clock import today
+from models.clock import today
 from models import ConsumptionPoint, Meter, Property, User
 from tests.journeys.conftest import assert_accessible
 from tests.journeys.test_foundation import log_in
