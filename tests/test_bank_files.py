@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain import payments
+from domain import bankfiles, payments
 from domain.reference import rf_reference
 from models import Credit, Invoice, Payment, User
 from tests import factories
@@ -78,18 +78,18 @@ def test_real_bank_file(name):
         expected = EXPECTED[expected[len("same as "):]]
     data = (BANKFILES / name).read_bytes()
     if isinstance(expected, str):
-        with pytest.raises(payments.PaymentFileError) as refused:
-            payments.read_file(data)
+        with pytest.raises(bankfiles.PaymentFileError) as refused:
+            bankfiles.read_file(data)
         assert refused.value.code == expected
         return
-    content = payments.read_file(data)
+    content = bankfiles.read_file(data)
     summary = payments.import_payments(content.payments, content.source)
     stored = [(p.amount, p.currency, p.problem) for p in Payment.select().order_by(Payment.id)]
     assert stored == [(D(a), c, problem) for a, c, problem in expected]
     assert summary.applied == 0 and summary.unmatched == len(expected)
     for invoice in (target, other):
         assert Invoice.get_by_id(invoice.id).paid_amount == 0 and Invoice.get_by_id(invoice.id).status == "open"
-    again = payments.import_payments(payments.read_file(data).payments, content.source)
+    again = payments.import_payments(bankfiles.read_file(data).payments, content.source)
     assert again.already == len(expected) and Payment.select().count() == len(expected)
 
 
@@ -98,7 +98,7 @@ def test_a_statement_is_imported_for_an_account_without_notifications():
     target = factories.invoice(owner, number="1963434", total=D("300.00"))
     Invoice.update(rf_reference=rf_reference(target.reference)).execute()
     data = (BANKFILES / "derived/D2-nordea-dk-dkk-ref-to-open-invoice.xml").read_bytes()
-    content = payments.read_file(data, statement_accounts=["DK03 2000 9876 5432 10"])
+    content = bankfiles.read_file(data, statement_accounts=["DK03 2000 9876 5432 10"])
     payments.import_payments(content.payments, content.source)
     # Six DKK credits (one entry holds two), none applied: the one with our RF reference
     # is in Danish crowns.
@@ -139,50 +139,50 @@ def test_every_transaction_of_an_entry_is_a_payment_even_without_archive_ids():
     # Three transactions without an archive id of their own, two of them alike.
     data = _camt(_entry("250.00", _tx("100.00", (a.reference, None)) + _tx("100.00", (b.reference, None))
                         + _tx("50.00", (a.reference, None))))
-    summary = payments.import_payments(payments.read_file(data).payments, "camt054")
+    summary = payments.import_payments(bankfiles.read_file(data).payments, "camt054")
     assert summary.applied == 3
     assert Invoice.get_by_id(a.id).paid_amount == D("150.00") and Invoice.get_by_id(b.id).status == "paid"
-    assert payments.import_payments(payments.read_file(data).payments, "camt054").already == 3
+    assert payments.import_payments(bankfiles.read_file(data).payments, "camt054").already == 3
 
 
 def test_the_same_archive_id_in_another_file_is_another_payment():
     a = _invoice("300.00")
     first = _camt(_entry("100.00", _tx("100.00", (a.reference, None)), archive="REUSED"))
     second = _camt(_entry("120.00", _tx("120.00", (a.reference, None)), archive="REUSED"))
-    payments.import_payments(payments.read_file(first).payments, "camt054")
-    assert payments.import_payments(payments.read_file(second).payments, "camt054").applied == 1
+    payments.import_payments(bankfiles.read_file(first).payments, "camt054")
+    assert payments.import_payments(bankfiles.read_file(second).payments, "camt054").applied == 1
     assert Invoice.get_by_id(a.id).paid_amount == D("220.00")
 
 
 def test_one_payment_for_several_invoices_is_split_by_their_amounts():
     a, b = _invoice("60.00"), _invoice("40.00")
     data = _camt(_entry("100.00", _tx("100.00", (a.reference, "60.00"), (b.reference, "40.00"))))
-    payments.import_payments(payments.read_file(data).payments, "camt054")
+    payments.import_payments(bankfiles.read_file(data).payments, "camt054")
     assert [Invoice.get_by_id(i.id).status for i in (a, b)] == ["paid", "paid"]
 
 
 def test_several_references_without_amounts_go_to_staff_with_all_of_them():
     a, b = _invoice("60.00"), _invoice("40.00")
     data = _camt(_entry("100.00", _tx("100.00", (a.reference, None), (b.reference, None))))
-    [payment] = payments.read_file(data).payments
+    [payment] = bankfiles.read_file(data).payments
     assert payment.reference == a.reference and b.reference in payment.note
 
 
 def test_a_reference_only_in_the_free_text_is_found():
     a = _invoice()
     data = _camt(_entry("100.00", _tx("100.00", free=f"Lasku RFB/{a.reference} kiitos")))
-    assert payments.import_payments(payments.read_file(data).payments, "camt054").applied == 1
+    assert payments.import_payments(bankfiles.read_file(data).payments, "camt054").applied == 1
     assert Invoice.get_by_id(a.id).status == "paid"
 
 
 def test_a_debit_reversal_undoes_the_payment_it_reverses():
     a = _invoice()
-    payments.import_payments(payments.read_file(_camt(_entry("100.00", _tx("100.00", (a.reference, None)))))
+    payments.import_payments(bankfiles.read_file(_camt(_entry("100.00", _tx("100.00", (a.reference, None)))))
                              .payments, "camt054")
     assert Invoice.get_by_id(a.id).status == "paid"
     back = _camt(_entry("100.00", _tx("100.00", (a.reference, None)), indicator="DBIT", reversal=True,
                         archive="E2"))
-    assert payments.import_payments(payments.read_file(back).payments, "camt054").applied == 1
+    assert payments.import_payments(bankfiles.read_file(back).payments, "camt054").applied == 1
     reopened = Invoice.get_by_id(a.id)
     assert reopened.status == "open" and reopened.paid_amount == 0
     assert Payment.get(Payment.problem == "reversal").amount == D("-100.00")
@@ -192,7 +192,7 @@ def test_pending_or_foreign_currency_credits_are_not_applied():
     a = _invoice()
     data = _camt(_entry("100.00", _tx("100.00", (a.reference, None)), status="PDNG")
                  + _entry("100.00", _tx("100.00", (a.reference, None)), archive="E2").replace('"EUR"', '"SEK"'))
-    summary = payments.import_payments(payments.read_file(data).payments, "camt054")
+    summary = payments.import_payments(bankfiles.read_file(data).payments, "camt054")
     assert summary.applied == 0 and summary.unmatched == 2
     assert {p.problem for p in Payment.select()} == {"not_booked", "currency"}
     assert Invoice.get_by_id(a.id).paid_amount == 0
@@ -200,7 +200,7 @@ def test_pending_or_foreign_currency_credits_are_not_applied():
 
 def test_a_batch_total_without_transactions_is_kept_for_staff():
     data = _camt(_entry("270.00", "").replace("<NtryDtls></NtryDtls>", ""))
-    payments.import_payments(payments.read_file(data).payments, "camt054")
+    payments.import_payments(bankfiles.read_file(data).payments, "camt054")
     assert [(p.amount, p.problem) for p in Payment.select()] == [(D("270.00"), "batch_total")]
 
 
@@ -212,7 +212,7 @@ def test_a_batch_total_without_transactions_is_kept_for_staff():
 def test_an_overpayment_is_refunded_or_carried_by_the_threshold(total, paid, credit, refund):
     a = _invoice(total)
     data = f"viite;summa;päivämäärä\n{a.reference};{paid.replace('.', ',')};20.11.2026\n"
-    payments.import_payments(payments.read_file(data.encode()).payments, "csv", refund_threshold=200)
+    payments.import_payments(bankfiles.read_file(data.encode()).payments, "csv", refund_threshold=200)
     made = Credit.get(Credit.source_invoice == a.id)
     assert (made.amount, made.refund_due) == (D(credit), refund)
 
@@ -224,18 +224,18 @@ def test_csv_overlapping_exports_add_each_payment_once_and_true_duplicates_twice
     header = "reference;amount;date;payer\n"
     first = header + "\n".join(lines[:3]) + "\n"
     second = header + "\n".join(lines) + "\n"  # the next export overlaps the first
-    assert payments.import_payments(payments.read_csv(first).payments, "csv").applied == 3
-    summary = payments.import_payments(payments.read_csv(second).payments, "csv")
+    assert payments.import_payments(bankfiles.read_csv(first).payments, "csv").applied == 3
+    summary = payments.import_payments(bankfiles.read_csv(second).payments, "csv")
     assert (summary.applied, summary.already) == (1, 3)
     assert Invoice.get_by_id(a.id).paid_amount == D("70.00")  # 10 + 10 + 20 + 30
 
 
 def test_csv_negative_line_reopens_the_invoice():
     a = _invoice("100.00")
-    payments.import_payments(payments.read_csv(f"reference;amount;date\n{a.reference};100,00;1.11.2026\n")
+    payments.import_payments(bankfiles.read_csv(f"reference;amount;date\n{a.reference};100,00;1.11.2026\n")
                              .payments, "csv")
     assert Invoice.get_by_id(a.id).status == "paid"
-    payments.import_payments(payments.read_csv(f"reference;amount;date\n{a.reference};-100,00;2.11.2026\n")
+    payments.import_payments(bankfiles.read_csv(f"reference;amount;date\n{a.reference};-100,00;2.11.2026\n")
                              .payments, "csv")
     reopened = Invoice.get_by_id(a.id)
     assert (reopened.status, reopened.paid_amount) == ("open", 0)
@@ -246,7 +246,7 @@ def test_csv_rejects_unreadable_amounts_with_their_line_numbers_and_imports_the_
     data = ("päivämäärä;viite;summa;maksaja\n"
             f"1.11.2026;{a.reference};NaN;x\n1.11.2026;{a.reference};Infinity;x\n"
             f"1.11.2026;{a.reference};1E+30;x\n1.11.2026;{a.reference};10,00;x\n")
-    content = payments.read_csv(data)
+    content = bankfiles.read_csv(data)
     assert [(line, code) for line, code, _v in content.rejected] == [
         (2, "not_amount"), (3, "not_amount"), (4, "absurd_amount")]
     assert payments.import_payments(content.payments, "csv").applied == 1
@@ -257,8 +257,8 @@ def test_csv_rejects_unreadable_amounts_with_their_line_numbers_and_imports_the_
     (b"\xef\xbb\xbf<Document/>", "not_camt"), (b"<not xml", "not_xml"),
 ])
 def test_unreadable_files_are_refused_with_a_reason(data, code):
-    with pytest.raises(payments.PaymentFileError) as refused:
-        payments.read_file(data)
+    with pytest.raises(bankfiles.PaymentFileError) as refused:
+        bankfiles.read_file(data)
     assert refused.value.code == code
 
 
@@ -266,8 +266,8 @@ def test_a_huge_payer_name_is_capped():
     a = _invoice()
     tx = _tx("100.00", (a.reference, None)).replace(
         "<RmtInf>", f"<RltdPties><Dbtr><Nm>{'A' * 900_000}</Nm></Dbtr></RltdPties><RmtInf>")
-    payments.import_payments(payments.read_file(_camt(_entry("100.00", tx))).payments, "camt054")
-    assert len(Payment.get().payer) == payments.TEXT_LIMIT
+    payments.import_payments(bankfiles.read_file(_camt(_entry("100.00", tx))).payments, "camt054")
+    assert len(Payment.get().payer) == bankfiles.TEXT_LIMIT
 
 
 @pytest.mark.parametrize("body", [

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain import dunning, payments
+from domain import bankfiles, dunning, payments
 from domain.reference import fi_reference
 from models import Credit, Invoice, Outbox, Payment, Reminder
 from tests import factories
@@ -39,22 +39,22 @@ def invoice():
 
 def test_csv_payment_matches_by_reference_with_spaces_and_decimal_comma(invoice):
     data = f"reference;amount;date;payer\n{invoice.reference[:3]} {invoice.reference[3:]};100,00;20.11.2026;Maija\n"
-    counts = payments.import_payments(payments.read_csv(data).payments, "csv").counts()
+    counts = payments.import_payments(bankfiles.read_csv(data).payments, "csv").counts()
     assert counts == {"read": 1, "applied": 1, "unmatched": 0, "already": 0, "rejected": 0}
     assert Invoice.get_by_id(invoice.id).status == "paid"
-    assert payments.import_payments(payments.read_csv(data).payments, "csv").already == 1  # same file again
+    assert payments.import_payments(bankfiles.read_csv(data).payments, "csv").already == 1  # same file again
 
 
 def test_camt054_credit_entries_with_rf_reference_and_debits_ignored(invoice):
     from domain.reference import rf_reference
     Invoice.update(rf_reference=rf_reference(invoice.reference)).execute()
-    found = payments.read_camt054(CAMT.format(amount="60.00", archive="1",
+    found = bankfiles.read_camt054(CAMT.format(amount="60.00", archive="1",
                                               reference=rf_reference(invoice.reference)).encode())
     assert [(p.amount, p.payer, p.problem) for p in found] == [(Decimal("60.00"), "Maija Meikäläinen", None)]
     payments.import_payments(found, "camt054")
     partial = Invoice.get_by_id(invoice.id)
     assert partial.status == "open" and partial.paid_amount == Decimal("60.00")
-    payments.import_payments(payments.read_camt054(
+    payments.import_payments(bankfiles.read_camt054(
         CAMT.format(amount="55.00", archive="2", reference=invoice.reference).encode()), "camt054")
     paid = Invoice.get_by_id(invoice.id)
     assert paid.status == "paid"
@@ -62,14 +62,14 @@ def test_camt054_credit_entries_with_rf_reference_and_debits_ignored(invoice):
 
 
 def test_unknown_reference_is_kept_for_staff(invoice):
-    payments.import_payments(payments.read_csv("reference,amount,date\n12345672,10.00,2026-11-20\n").payments, "csv")
+    payments.import_payments(bankfiles.read_csv("reference,amount,date\n12345672,10.00,2026-11-20\n").payments, "csv")
     assert Payment.get().status == "unmatched"
 
 
 def test_a_broken_file_is_refused_with_a_reason():
-    assert payments.read_csv("reference;amount;date\n123;kymmenen;20.11.2026\n").rejected == [(2, "not_amount", {})]
-    with pytest.raises(payments.PaymentFileError):
-        payments.read_camt054(b"<not xml")
+    assert bankfiles.read_csv("reference;amount;date\n123;kymmenen;20.11.2026\n").rejected == [(2, "not_amount", {})]
+    with pytest.raises(bankfiles.PaymentFileError):
+        bankfiles.read_camt054(b"<not xml")
 
 
 @pytest.mark.parametrize("total, kind, cutoff_days, fee", [
@@ -109,7 +109,7 @@ def test_second_reminder_14_days_before_cutoff_then_never_a_third_and_collection
 def test_a_paid_invoice_gets_no_reminder(ctx):
     owner = factories.customer()
     inv = factories.invoice(owner, total=Decimal("80.00"), days_ago=60)
-    payments.import_payments([payments.BankPayment(dt.date.today(), Decimal("80.00"), inv.reference, None, "x")], "csv")
+    payments.import_payments([bankfiles.BankPayment(dt.date.today(), Decimal("80.00"), inv.reference, None, "x")], "csv")
     assert dunning.run(inv.due_date + dt.timedelta(days=20), SETTINGS)["first"] == 0
 
 
@@ -135,8 +135,8 @@ def test_late_interest_day_by_day_on_what_was_unpaid_invoiced_once(ctx):
     inv = Invoice.create(customer=owner, number="3000501", reference="30005013", kind="water",
                          invoice_date=dt.date(2026, 1, 10), due_date=dt.date(2026, 1, 31),
                          total=Decimal("1000.00"))
-    payments.import_payments([payments.BankPayment(dt.date(2026, 3, 2), Decimal("500.00"), inv.reference, None, "a"),
-                              payments.BankPayment(dt.date(2026, 4, 1), Decimal("500.00"), inv.reference, None, "b")],
+    payments.import_payments([bankfiles.BankPayment(dt.date(2026, 3, 2), Decimal("500.00"), inv.reference, None, "a"),
+                              bankfiles.BankPayment(dt.date(2026, 4, 1), Decimal("500.00"), inv.reference, None, "b")],
                              "csv")
     settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.00", "MINIMUM_INTEREST": 5,
                 "CREDIT_REFUND_THRESHOLD": 200}
@@ -163,7 +163,7 @@ def test_no_interest_on_invoices_paid_without_payment_rows_or_paid_in_time(ctx):
     on_time = Invoice.create(customer=owner, number="3000602", reference="30006024", kind="water",
                              invoice_date=dt.date(2026, 1, 10), due_date=dt.date(2026, 1, 31),
                              total=Decimal("900.00"))
-    payments.import_payments([payments.BankPayment(dt.date(2026, 1, 30), Decimal("900.00"),
+    payments.import_payments([bankfiles.BankPayment(dt.date(2026, 1, 30), Decimal("900.00"),
                                                    on_time.reference, None, "c")], "csv")
     settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.00", "MINIMUM_INTEREST": 0,
                 "CREDIT_REFUND_THRESHOLD": 200}
@@ -180,8 +180,8 @@ def test_late_interest_counts_the_payment_day_at_the_reference_rate_rounded_up()
                        invoice_date=dt.date(2026, 1, 5), due_date=dt.date(2026, 1, 26), total=Decimal("1000.00"))
     Invoice.create(customer=owner, number="3000702", reference=fi_reference("3000702"), kind="waste",
                    invoice_date=dt.date(2026, 4, 24), due_date=dt.date(2026, 5, 15), total=Decimal("200.00"))
-    payments.import_payments([payments.BankPayment(dt.date(2026, 2, 15), Decimal("400.00"), a.reference, None, "p1"),
-                              payments.BankPayment(dt.date(2026, 3, 10), Decimal("600.00"), a.reference, None, "p2")],
+    payments.import_payments([bankfiles.BankPayment(dt.date(2026, 2, 15), Decimal("400.00"), a.reference, None, "p1"),
+                              bankfiles.BankPayment(dt.date(2026, 3, 10), Decimal("600.00"), a.reference, None, "p2")],
                              "csv")
     settings = {"LATE_INTEREST_REFERENCE_RATES": "2025-07-01:2.15,2026-01-01:2.15", "MINIMUM_INTEREST": 5,
                 "CREDIT_REFUND_THRESHOLD": 200}
@@ -233,7 +233,7 @@ def test_cutoff_month_end_is_the_last_day_of_the_month(sent, months, expected):
 def test_the_170_euro_rule_uses_the_invoice_amount_not_what_is_left(ctx):
     owner = factories.customer()
     inv = water_invoice(owner, total=Decimal("200.00"), days_ago=40)
-    payments.import_payments([payments.BankPayment(dt.date.today(), Decimal("150.00"), inv.reference, None, "x")],
+    payments.import_payments([bankfiles.BankPayment(dt.date.today(), Decimal("150.00"), inv.reference, None, "x")],
                              "csv")
     day = inv.due_date + dt.timedelta(days=14)
     dunning.run(day, SETTINGS)

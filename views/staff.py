@@ -8,14 +8,18 @@ from peewee import JOIN
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from domain import compost, decisions, support
-from models.clock import today
+import scheduler
+from domain import (bankfiles, compost, decisions, dunning, interest, jobs, payments, refunds, support,
+                    water)
+from domain import owner_change as ownership  # the view below has the module's name
+from domain.accounts import normalize_customer_number
 from domain.errors import FieldError
 from domain.formatting import DATE_INPUT_FORMATS
-from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, Meter,
-                    Outbox, Payment, Property, Reminder,
-                    Reading, SupportMessage, SupportThread, User, WasteContract, WasteOrder)
-from views.helpers import Form, client_ip, new_request_key, redirect_after_post, render, staff_required
+from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, JobRun, Meter,
+                    Outbox, Payment, Property, Reading, Reminder, SchedulerLease, SupportMessage, SupportThread, User,
+                    WasteContract, WasteOrder)
+from models.clock import now, today
+from views.helpers import MAX_ID, Form, client_ip, new_request_key, redirect_after_post, render, staff_required
 from views.messages import apply_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -38,7 +42,6 @@ def municipalities() -> list[str]:
 
 
 def _get(model, pk):
-    from views.helpers import MAX_ID
     if not 0 < int(pk) <= MAX_ID:
         abort(404)
     row = model.get_or_none(model.id == pk)
@@ -260,7 +263,6 @@ def compost_csv():
 @bp.route("/billing", methods=["GET", "POST"])
 @staff_required
 def billing():
-    from domain import dunning, interest, payments
     cfg = current_app.config
     if request.method == "POST":
         upload = request.files.get("payments")
@@ -271,7 +273,7 @@ def billing():
             summary = payments.import_file(upload.read(), statement_accounts=_statement_accounts(),
                                            refund_threshold=cfg["CREDIT_REFUND_THRESHOLD"], staff=current_user,
                                            ip=client_ip())
-        except payments.PaymentFileError as error:
+        except bankfiles.PaymentFileError as error:
             flash(_("The file could not be read: %(error)s",
                     error=PAYMENT_FILE_ERRORS.get(error.code, error.code) % error.values), "error")
             return redirect_after_post(url_for("staff.billing"))
@@ -331,7 +333,6 @@ PAYMENT_PROBLEMS = {
 @bp.post("/refunds/<int:credit_id>")
 @staff_required
 def mark_refunded(credit_id):
-    from domain import refunds
     if refunds.mark_refunded(_get(Credit, credit_id), current_user, ip=client_ip()):
         flash(_("The refund is marked as paid."), "success")
     return redirect_after_post(url_for("staff.billing"))
@@ -353,7 +354,6 @@ class MeterChangeForm(Form):
 @bp.route("/points/<int:point_id>/meter-change", methods=["GET", "POST"])
 @staff_required
 def meter_change(point_id):
-    from domain import water
     point = _get(ConsumptionPoint, point_id)
     old = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
     form = MeterChangeForm()
@@ -388,8 +388,6 @@ class OwnerChangeForm(Form):
 @bp.route("/points/<int:point_id>/owner-change", methods=["GET", "POST"])
 @staff_required
 def owner_change(point_id):
-    from domain import owner_change as change
-    from domain.accounts import normalize_customer_number
     point = _get(ConsumptionPoint, point_id)
     form = OwnerChangeForm()
     if form.validate_on_submit():
@@ -397,7 +395,7 @@ def owner_change(point_id):
         try:
             if new is None:
                 raise FieldError("customer_number", "unknown_customer")
-            invoice = change.change_owner(point, possession=form.possession.data, reading_value=form.reading.data,
+            invoice = ownership.change_owner(point, possession=form.possession.data, reading_value=form.reading.data,
                                           new_customer=new, staff=current_user, settings=current_app.config,
                                           today=today())
         except FieldError as error:
@@ -415,10 +413,6 @@ def owner_change(point_id):
 @bp.route("/jobs", methods=["GET", "POST"])
 @staff_required
 def jobs_page():
-    import scheduler
-    from domain import jobs
-    from models.clock import now
-    from models import JobRun, SchedulerLease
     daily = {job.id: job for job in scheduler.daily_jobs(current_app.config)}
     if request.method == "POST":
         job = daily.get(request.form.get("job"))
