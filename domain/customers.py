@@ -1,7 +1,9 @@
-"""Changes residents make to their customer record."""
+"""Customers: the changes residents make to their record, and the staff search."""
 from __future__ import annotations
 
-from models import AuditLog, Customer, db
+from peewee import JOIN
+
+from models import AuditLog, ConsumptionPoint, Customer, Meter, Property, db
 
 
 def update_billing_address(user, customer: Customer, *, name, street, postal_code, post_office, ip=None):
@@ -13,3 +15,15 @@ def update_billing_address(user, customer: Customer, *, name, street, postal_cod
         customer.save(only=[getattr(Customer, f) for f in fields])
         AuditLog.record(user, "billing_address_update", customer, before=before,
                         after={f: getattr(customer, f) for f in fields}, ip=ip)
+
+
+def search(q: str):
+    """Customers for the staff search: by name or customer number (part of it), by a
+    property's address, or by a consumption point or meter number (whole)."""
+    term = f"%{q}%"
+    matching_properties = Property.select(Property.customer).where(Property.search(q))
+    matching_points = (Property.select(Property.customer).join(ConsumptionPoint).join(Meter, JOIN.LEFT_OUTER)
+                       .where((ConsumptionPoint.number == q) | (Meter.number == q)))
+    return (Customer.select().where((Customer.name ** term) | (Customer.number ** term) |
+                                    Customer.id.in_(matching_properties) | Customer.id.in_(matching_points))
+            .order_by(Customer.name))

@@ -23,6 +23,14 @@ class JobRun(BaseModel):
     class Meta:
         indexes = ((("job", "period_key"), True),)
 
+    @classmethod
+    def last_for(cls, job_id: str):
+        return cls.select().where(cls.job == job_id).order_by(cls.started_at.desc()).first()
+
+    @classmethod
+    def failures_of(cls, job_id: str) -> int:
+        return cls.select().where((cls.job == job_id) & (cls.status == "failed")).count()
+
     @property
     def shown_status(self) -> str:
         """"interrupted" for a run whose process stopped renewing it (it died)."""

@@ -28,6 +28,11 @@ class SupportThread(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     request_key = CharField(unique=True)
 
+    @classmethod
+    def waiting(cls):
+        """Threads waiting for an answer, the longest waiting first."""
+        return cls.select().where(cls.status == "open").order_by(cls.updated_at)
+
     CATEGORIES = ("emptying", "bins_contracts", "invoices", "water", "composting", "other")
 
     class Meta:

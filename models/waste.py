@@ -67,6 +67,12 @@ class WasteOrder(BaseModel):
         return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
 
     @classmethod
+    def pending(cls):
+        """Requests waiting for customer service, oldest first, with their property."""
+        return (cls.select(cls, Property).join(Property).where(cls.status == "pending")
+                .order_by(cls.created_at))
+
+    @classmethod
     def in_effect(cls):
         """The rule for which orders the schedule follows, as a query condition: approved
         ones, and extra emptyings still pending."""

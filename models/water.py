@@ -90,6 +90,11 @@ class Reading(BaseModel):
         return self.status == self.COUNTED_STATUS
 
     @classmethod
+    def to_review(cls):
+        """Readings waiting for staff, oldest first, with their meter."""
+        return cls.select(cls, Meter).join(Meter).where(cls.status == "flagged").order_by(cls.created_at)
+
+    @classmethod
     def visible_to(cls, user):
         return cls.select().join(Meter).where(
             Meter.point.in_(ConsumptionPoint.visible_to(user).select(ConsumptionPoint.id)))

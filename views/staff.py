@@ -12,6 +12,7 @@ import scheduler
 from domain import (bankfiles, compost, decisions, dunning, interest, jobs, payments, refunds, support,
                     water)
 from domain import owner_change as ownership  # the view below has the module's name
+from domain import customers as customers_domain
 from domain.accounts import normalize_customer_number
 from domain.errors import FieldError
 from domain.formatting import DATE_INPUT_FORMATS
@@ -53,11 +54,7 @@ def _get(model, pk):
 @bp.route("/")
 @staff_required
 def home():
-    pending = (WasteOrder.select(WasteOrder, Property).join(Property)
-               .where(WasteOrder.status == "pending").order_by(WasteOrder.created_at))
-    threads = SupportThread.select().where(SupportThread.status == "open").order_by(SupportThread.updated_at)
-    flagged = (Reading.select(Reading, Meter).join(Meter).where(Reading.status == "flagged")
-               .order_by(Reading.created_at))
+    pending, threads, flagged = WasteOrder.pending(), SupportThread.waiting(), Reading.to_review()
     counts = {"orders": pending.count(), "threads": threads.count(), "readings": flagged.count(),
               "mail_failed": Outbox.select().where(Outbox.status == "failed").count()}
     return render("staff/home.html", counts=counts, pending=list(pending.limit(5)),
@@ -172,17 +169,7 @@ def review_reading(reading_id):
 @staff_required
 def customers():
     q = (request.args.get("q") or "").strip()[:100]
-    found = []
-    if len(q) >= 2:
-        term = f"%{q}%"
-        matching_properties = Property.select(Property.customer).where(Property.search(q))
-        matching_points = (Property.select(Property.customer).join(ConsumptionPoint)
-                           .join(Meter, JOIN.LEFT_OUTER)
-                           .where((ConsumptionPoint.number == q) | (Meter.number == q)))
-        found = list(Customer.select().where(
-            (Customer.name ** term) | (Customer.number ** term) |
-            Customer.id.in_(matching_properties) | Customer.id.in_(matching_points))
-            .order_by(Customer.name).limit(50))
+    found = list(customers_domain.search(q).limit(50)) if len(q) >= 2 else []
     return render("staff/customers.html", "staff/_customer_results.html", q=q, customers=found)
 
 
@@ -426,8 +413,7 @@ def jobs_page():
     moment = now()
     rows = []
     for job in daily.values():
-        last = JobRun.select().where(JobRun.job == job.id).order_by(JobRun.started_at.desc()).first()
-        failures = JobRun.select().where((JobRun.job == job.id) & (JobRun.status == "failed")).count()
-        rows.append({"job": job, "last": last, "next": job.next_run(moment), "failures": failures})
+        rows.append({"job": job, "last": JobRun.last_for(job.id), "next": job.next_run(moment),
+                     "failures": JobRun.failures_of(job.id)})
     lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
     return render("staff/jobs.html", rows=rows, lease=lease)
