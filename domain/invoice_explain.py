@@ -28,9 +28,12 @@ class Explanation:
 def explain(invoice, rows) -> Explanation:
     previous = latest = used = None
     actual = [r for r in rows if r.code == "water_actual"]
-    if actual and actual[0].meta.get("latest"):
-        meta = actual[0].meta
-        previous, latest = tuple(meta["previous"]), tuple(meta["latest"])
+    if actual and invoice.balanced_reading_id:
+        # The reading balanced to is the invoice's own foreign key; the one it started from
+        # (a reading or a meter's start) is kept on the first balancing row.
+        reading = Reading.get_by_id(invoice.balanced_reading_id)
+        latest = (reading.read_on.isoformat(), reading.value)
+        previous = tuple(actual[0].meta["previous"]) if actual[0].meta.get("previous") else None
         used = sum((r.quantity for r in actual), Decimal(0))
     meter = None
     if invoice.balanced_reading_id:

@@ -107,7 +107,7 @@ def _water(pdf, invoice, explained, y: float, lang: str) -> float:
     pdf.setFont("Helvetica", 9)
     lines = [_("Consumption point %(number)s", number=invoice.point.number)
              + (" · " + _("meter %(number)s", number=explained.meter.number) if explained.meter else "")]
-    if explained.latest:
+    if explained.latest and explained.previous:
         lines += [_("Previous reading: %(value)s m³ on %(date)s", value=explained.previous[1],
                     date=format_date(dt.date.fromisoformat(explained.previous[0]))),
                   _("Latest reading: %(value)s m³ on %(date)s", value=explained.latest[1],
