@@ -19,6 +19,7 @@ from domain import billing, water
 from domain.billing import PointHistory, Tariffs
 from domain.positions import MeterPosition
 from models.clock import utcnow
+from models.scheduling import alive_until  # renewed after every batch (about a second)
 from database import advance_sequence, as_date, bulk_insert, next_ids
 from domain.reference import fi_reference, rf_reference
 from models import (BillingCalendar, BillingRun, ConsumptionPoint, Credit, Emptying, Invoice,
@@ -26,15 +27,6 @@ from models import (BillingCalendar, BillingRun, ConsumptionPoint, Credit, Empty
 
 BATCH = 500
 WASTE_DUE_DAYS = 21
-
-
-ALIVE_FOR = dt.timedelta(seconds=60)  # a run not renewed for this long was interrupted
-
-
-def _alive() -> dt.datetime:
-    """Renewed after every batch: a run whose process died shows as interrupted within a
-    minute (a batch takes about a second; loading a whole group a few)."""
-    return utcnow() + ALIVE_FOR
 
 
 class Numbers:
@@ -237,8 +229,7 @@ def _first_base(meters, readings, period_start) -> MeterPosition:
 
 def water_draft(point, history, meters, readings, period: BillingCalendar, tariffs) -> Draft:
     annual = point.annual_estimate_m3 or water.estimate_from(point.persons, water.positions_from(meters, readings))
-    positions = water.positions_from(meters, readings, annual) if len(meters) > 1 else \
-        water.positions_from(meters, readings)
+    positions = water.positions_from(meters, readings, annual)
     spans = water.spans_from(positions)
     new = [r for r in readings if history.base.day < r.read_on <= period.report_by]
     latest, actual = None, None
@@ -263,7 +254,7 @@ def water_draft(point, history, meters, readings, period: BillingCalendar, tarif
 
 def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=BATCH) -> BillingRun:
     """Bill every group whose calendar bills on `billing_date`, a batch at a time."""
-    run = BillingRun.create(kind="water", billing_date=billing_date, alive_until=_alive())
+    run = BillingRun.create(kind="water", billing_date=billing_date, alive_until=alive_until())
     tariffs = Tariffs(PriceListRow.select())
     numbers = Numbers()
     made, amount = 0, Decimal(0)
@@ -282,7 +273,7 @@ def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=B
                 drafts = [d for d in drafts if d.rows]  # a period the previous system already billed
                 for invoice in save_batch(drafts, numbers=numbers, run=run, settings=settings, known_new=True):
                     made, amount = made + 1, amount + invoice.total
-                BillingRun.update(alive_until=_alive()).where(BillingRun.id == run.id).execute()
+                BillingRun.update(alive_until=alive_until()).where(BillingRun.id == run.id).execute()
     except Exception as error:
         BillingRun.update(status="failed", error=str(error)[:2000], finished_at=utcnow(),
                           invoices=made, total=amount).where(BillingRun.id == run.id).execute()
@@ -296,7 +287,7 @@ def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=B
 
 def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date, settings) -> BillingRun:
     """Bill every customer's emptyings done up to the period end and not billed yet."""
-    run = BillingRun.create(kind="waste", billing_date=billing_date, alive_until=_alive())
+    run = BillingRun.create(kind="waste", billing_date=billing_date, alive_until=alive_until())
     tariffs = Tariffs(PriceListRow.select())
     numbers = Numbers()
     minimum = Decimal(settings["MINIMUM_INVOICE"])
@@ -320,7 +311,7 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     for i in range(0, len(drafts), BATCH):
         for invoice in save_batch(drafts[i:i + BATCH], numbers=numbers, run=run, settings=settings):
             made, amount = made + 1, amount + invoice.total
-        BillingRun.update(alive_until=_alive()).where(BillingRun.id == run.id).execute()
+        BillingRun.update(alive_until=alive_until()).where(BillingRun.id == run.id).execute()
     BillingRun.update(status="done", finished_at=utcnow(), invoices=made, total=amount).where(
         BillingRun.id == run.id).execute()
     return BillingRun.get_by_id(run.id)

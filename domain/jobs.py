@@ -23,9 +23,9 @@ from peewee import IntegrityError
 
 from models.clock import HELSINKI, now, utcnow
 from models import AuditLog, JobRun, SchedulerLease, db
+from models.scheduling import alive_until
 
 log = logging.getLogger(__name__)
-ALIVE_FOR = dt.timedelta(seconds=60)  # a run not renewed for this long died with its process
 HEARTBEAT_SECONDS = 15
 
 
@@ -42,7 +42,7 @@ class Heartbeat:
         while not self.stopped.wait(self.seconds):
             try:
                 with db.connection_context():
-                    self.model.update(alive_until=utcnow() + ALIVE_FOR).where(
+                    self.model.update(alive_until=alive_until()).where(
                         self.model.id == self.row_id).execute()
             except Exception:  # noqa: BLE001 - a missed beat only makes the run look stale sooner
                 log.warning("heartbeat of %s %s failed", self.model.__name__, self.row_id)
@@ -80,13 +80,13 @@ def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
     key = day.isoformat()
     try:
         with db.atomic():
-            run = JobRun.create(job=job.id, period_key=key, alive_until=utcnow() + ALIVE_FOR)
+            run = JobRun.create(job=job.id, period_key=key, alive_until=alive_until())
     except IntegrityError:
         run = JobRun.get((JobRun.job == job.id) & (JobRun.period_key == key))
         retry = run.status in ("failed", "queued") or run.shown_status == "interrupted"
         if not retry:
             return None
-        claimed = (JobRun.update(status="running", started_at=utcnow(), error=None, alive_until=utcnow() + ALIVE_FOR)
+        claimed = (JobRun.update(status="running", started_at=utcnow(), error=None, alive_until=alive_until())
                    .where((JobRun.id == run.id) & (JobRun.status == run.status) &
                           (JobRun.started_at == run.started_at)).execute())
         if not claimed:

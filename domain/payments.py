@@ -140,7 +140,7 @@ def apply_payment(invoice: Invoice, payment: Payment, *, refund_threshold=Decima
     invoice.paid_amount += payment.amount
     credit = Credit.get_or_none(Credit.source_invoice == invoice)
     if invoice.total < 0:  # a credit invoice whose credit the payer used in a payment
-        credit.amount -= -payment.amount
+        credit.amount += payment.amount  # the payment's part is negative: the credit used
         credit.refund_due = credit.amount >= refund_threshold
         credit.save(only=[Credit.amount, Credit.refund_due])
         invoice.save(only=[Invoice.paid_amount])

@@ -9,6 +9,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalFi
 from models.clock import utcnow
 from models.accounts import Customer
 from models.base import BaseModel, money_field, unit_price_field
+from models.scheduling import interrupted_or
 from models.water import ConsumptionPoint, Reading
 
 
@@ -27,7 +28,6 @@ class BillingRun(BaseModel):
 
     @property
     def shown_status(self) -> str:
-        from models.scheduling import interrupted_or
         return interrupted_or(self.status, self.alive_until)
 
 

@@ -1,6 +1,8 @@
 """The scheduler's bookkeeping and what residents want to be told."""
 from __future__ import annotations
 
+import datetime as dt
+
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from models.clock import utcnow
@@ -35,6 +37,15 @@ class JobRun(BaseModel):
     def shown_status(self) -> str:
         """"interrupted" for a run whose process stopped renewing it (it died)."""
         return interrupted_or(self.status, self.alive_until)
+
+
+# A running job or billing run renews its alive_until while it works; one not renewed for
+# this long died with its process and shows as interrupted.
+ALIVE_FOR = dt.timedelta(seconds=60)
+
+
+def alive_until() -> dt.datetime:
+    return utcnow() + ALIVE_FOR
 
 
 def interrupted_or(status: str, alive_until) -> str:

@@ -12,8 +12,9 @@ import pytest
 
 import scheduler
 from domain import demo, jobs, notifications
-from models.clock import HELSINKI, set_clock
 from models import CompostNotice, JobRun, NotificationPref, Outbox, PriceListRow, Property, WasteContract
+from models.clock import HELSINKI, set_clock
+from models.scheduling import ALIVE_FOR
 from tests import factories
 from tests.conftest import POSTGRES_URL, make_app
 
@@ -185,8 +186,8 @@ def test_a_run_whose_process_died_shows_as_interrupted_within_a_minute_and_is_ru
     at(dt.date(2026, 11, 24), 10, 0)
     # What a killed process leaves: "running", its heartbeat stopped a moment ago.
     JobRun.create(job="dunning", period_key="2026-11-24", status="running", started_at=utcnow(),
-                  alive_until=utcnow() + jobs.ALIVE_FOR)
-    BillingRun.create(kind="water", billing_date=dt.date(2026, 11, 24), alive_until=utcnow() + jobs.ALIVE_FOR)
+                  alive_until=utcnow() + ALIVE_FOR)
+    BillingRun.create(kind="water", billing_date=dt.date(2026, 11, 24), alive_until=utcnow() + ALIVE_FOR)
     assert JobRun.get().shown_status == "running"
     at(dt.date(2026, 11, 24), 10, 1, 5)  # 65 seconds later: no heartbeat came
     assert JobRun.get().shown_status == "interrupted" and BillingRun.get().shown_status == "interrupted"
