@@ -7,16 +7,23 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
-from flask_babel import get_locale
-from flask_login import current_user, user_loaded_from_cookie
+import click
+from flask import Flask, flash, g, redirect, request, session, url_for
+from flask_babel import get_locale, gettext
+from flask_login import current_user, logout_user, user_loaded_from_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import commands
 import config
 import database
-from domain import formatting
+import formatting
+import scheduler
+from domain import accounts
 from extensions import babel, csrf, htmx, login_manager
 from models import LANGUAGES, User
+from models.clock import utcnow
+from views import register_blueprints
+from views.helpers import IdConverter, Visitor
 
 ROOT = Path(__file__).resolve().parent
 
@@ -36,18 +43,14 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     _init_security(app)
     _init_templates(app)
 
-    from views import register_blueprints
-    from views.helpers import IdConverter
     app.url_map.converters["int"] = IdConverter  # before any route is added
     register_blueprints(app)
 
-    import commands
     commands.register(app)
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING") and _serving():
-        import scheduler
         scheduler.start_in_app(app)
     return app
 
@@ -55,7 +58,6 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 def _serving() -> bool:
     """True under gunicorn or `flask run`; false for other `flask` commands (a migration
     must not start billing runs on the side)."""
-    import click
     context = click.get_current_context(silent=True)
     return context is None or context.info_name == "run"
 
@@ -99,7 +101,6 @@ def select_locale() -> str:
 
 def _rotate_remember_token(app, user) -> None:
     """A remember cookie works once: its session is replaced and a new cookie is set."""
-    from domain import accounts
     accounts.rotate_session(user, app.config)
     session["_user_id"] = user.get_id()
     session["_remember"] = "set"
@@ -115,7 +116,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(User.from_session_id)
     user_loaded_from_cookie.connect(_rotate_remember_token, app)
-    from views.helpers import Visitor
     login_manager.anonymous_user = Visitor
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -144,10 +144,6 @@ def _init_security(app: Flask) -> None:
         """Staff sessions end after STAFF_IDLE_MINUTES without a request."""
         if not (current_user.is_authenticated and current_user.is_staff):
             return None
-        from models.clock import utcnow
-        from flask import flash, redirect, url_for
-        from flask_babel import gettext
-        from flask_login import logout_user
         now = utcnow().timestamp()
         last = session.get("seen")
         if last and now - last > app.config["STAFF_IDLE_MINUTES"] * 60:

@@ -11,8 +11,16 @@ from babel.messages.pofile import read_po, write_po
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+import demo
 import migrations
-from models import db
+import scheduler
+from domain import billing_runs
+from domain.accounts import create_staff_user
+from domain.errors import FieldError
+from models import JobRun, SchedulerLease, db
+from models.clock import today
+from outbound import push
+from outbound.mail import send_due
 
 ROOT = Path(__file__).resolve().parent
 LOCALES = ROOT / "locales"
@@ -29,7 +37,6 @@ push_cli = AppGroup("push", help="Web Push to the installed app.")
 @click.option("--renew", is_flag=True, help="Make a new pair (every device must subscribe again).")
 def push_keys(renew):
     """Make the VAPID key pair in the instance folder (once) and print the public key."""
-    from domain import push
     click.echo(push.make_keys(force=renew))
 
 
@@ -40,18 +47,17 @@ def push_keys(renew):
 @click.option("--batch-size", default=500, show_default=True, help="Points written per transaction.")
 def billing_run(billing_date, period, batch_size):
     """Run the billing. Safe to repeat: nothing is billed twice."""
-    from domain import billing_runs
-    from models.clock import today
     if not billing_date and not period:
         raise click.UsageError("give --date, --period or both")
     day = billing_date.date() if billing_date else today()
+    settings = billing_runs.BillingSettings.from_config(current_app.config)
     with db.connection_context():
         runs = []
         if billing_date:
-            runs.append(billing_runs.run_water(day, current_app.config, batch_size=batch_size))
+            runs.append(billing_runs.run_water(day, settings, batch_size=batch_size))
         if period:
             start, end = billing_runs.quarter(period)
-            runs.append(billing_runs.run_waste(start, end, day, current_app.config))
+            runs.append(billing_runs.run_waste(start, end, day, settings))
     for run in runs:
         click.echo(f"{run.kind} run {run.id}: {run.invoices} invoices, {run.total} €, {run.status}")
 
@@ -118,7 +124,6 @@ def translate_compile():
 @outbox_cli.command("send")
 def outbox_send():
     """Send the mail that is due now."""
-    from domain.mail import send_due
     with db.connection_context():
         sent, failed = send_due()
     click.echo(f"sent {sent}, failed {failed}")
@@ -134,8 +139,6 @@ def outbox_send():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_staff(username, email, first_name, last_name, admin, password_stdin):
     """Create a customer-service (or admin) account."""
-    from domain.accounts import create_staff_user
-    from domain.errors import FieldError
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     try:
         with db.connection_context():
@@ -154,7 +157,6 @@ def create_staff(username, email, first_name, last_name, admin, password_stdin):
 @click.option("--if-empty", is_flag=True, help="Only when the database has no customers.")
 def demo_data(properties, seed, if_empty):
     """Load reproducible demo data and print the demo logins."""
-    from domain import demo
     with db.connection_context():
         if if_empty and demo.has_data():
             click.echo("demo data already loaded")
@@ -170,14 +172,12 @@ scheduler_cli = AppGroup("scheduler", help="Background jobs.")
 @scheduler_cli.command("run")
 def scheduler_run():
     """Run the background jobs in this process (instead of inside the web server)."""
-    import scheduler
     scheduler.run_forever(current_app._get_current_object())
 
 
 @scheduler_cli.command("status")
 def scheduler_status():
     """Which process holds the lease, and each job's last run."""
-    from models import JobRun, SchedulerLease
     with db.connection_context():
         lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
         click.echo(f"lease: {lease.holder} until {lease.expires_at}" if lease else "lease: nobody")

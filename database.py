@@ -4,8 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, TextField)
-from peewee import PostgresqlDatabase
+                    IntegerField, PostgresqlDatabase, TextField, fn)
 from playhouse.db_url import connect, register_database
 
 from models import db
@@ -96,16 +95,20 @@ def bulk_insert(model, rows: list[dict]) -> None:
     database.cursor().executemany(sql, params)
 
 
+def first_free_id(model) -> int:
+    """The id after the largest one in use, for rows written with explicit ids inside the
+    current transaction (then `advance_sequence`)."""
+    return (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+
+
 def next_ids(model, count: int) -> range:
-    """Ids for rows written with explicit ids inside the current transaction."""
-    from peewee import fn
-    start = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+    """`count` ids for rows written with explicit ids inside the current transaction."""
+    start = first_free_id(model)
     return range(start, start + count)
 
 
 def advance_sequence(model) -> None:
     """PostgreSQL: move the id sequence past explicitly written ids (no-op on SQLite)."""
-    from peewee import PostgresqlDatabase
     if isinstance(db.obj, PostgresqlDatabase):
         table = model._meta.table_name
         db.execute_sql(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "

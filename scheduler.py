@@ -17,49 +17,43 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from domain import jobs
+from domain import billing_runs, dunning, interest, jobs, notifications
 from models.clock import HELSINKI, today
 from models import db
+from outbound import mail, push
 
 log = logging.getLogger(__name__)
 
 
-def _billing(day, settings):
-    from domain import billing_runs
-    runs = billing_runs.run_due(day, settings)
+def _billing(day, config):
+    runs = billing_runs.run_due(day, billing_runs.BillingSettings.from_config(config))
     return "; ".join(f"{r.kind}: {r.invoices} invoices" for r in runs) or "nothing to bill"
 
 
-def _dunning(day, settings):
-    from domain import dunning
-    sent = dunning.run(day, settings)
+def _dunning(day, config):
+    sent = dunning.run(day, dunning.DunningSettings.from_config(config))
     return f"{sent['first']} first, {sent['second']} second reminders"
 
 
-def _interest(day, settings):
-    from domain import interest
-    if not (day.month in (1, 7) and day.day == 20):
-        return "not an interest day"
-    return f"{interest.run(day, settings)} interest invoices"
+def _interest(day, config):
+    made = interest.run_due(day, interest.InterestSettings.from_config(config))
+    return "not an interest day" if made is None else f"{made} interest invoices"
 
 
-def _pickup(day, settings):
-    from domain import notifications
-    return notifications.pickup_reminders(day, settings)
+def _pickup(day, _config):
+    return notifications.pickup_reminders(day)
 
 
-def _reading(day, settings):
-    from domain import notifications
-    return notifications.reading_reminders(day, settings)
+def _reading(day, _config):
+    return notifications.reading_reminders(day)
 
 
-def _composting(day, settings):
-    from domain import notifications
-    return notifications.compost_renewals(day, settings)
+def _composting(day, _config):
+    return notifications.compost_renewals(day)
 
 
-def daily_jobs(settings) -> list[jobs.Job]:
-    hour, minute = (int(p) for p in str(settings.get("PICKUP_REMINDER_TIME", "18:00")).split(":"))
+def daily_jobs(config) -> list[jobs.Job]:
+    hour, minute = (int(p) for p in str(config.get("PICKUP_REMINDER_TIME", "18:00")).split(":"))
     return [
         jobs.Job("billing", _billing, dt.time(6, 0), catch_up_days=7),
         jobs.Job("dunning", _dunning, dt.time(7, 0), catch_up_days=3),
@@ -72,9 +66,7 @@ def daily_jobs(settings) -> list[jobs.Job]:
 
 
 def send_outbox() -> None:
-    from domain import push
-    from domain.mail import send_due
-    sent, failed = send_due()
+    sent, failed = mail.send_due()
     pushed, dropped = push.send_due()
     if sent or failed or pushed or dropped:
         log.info("outbox: %d mails sent, %d failed; %d pushes sent, %d dropped", sent, failed, pushed, dropped)

@@ -39,7 +39,7 @@ def prepare(folder: Path, properties: int) -> tuple[str, dict]:
     """Demo data in a fresh SQLite file; returns its URL and each resident's ids."""
     import migrations
     from app import create_app
-    from domain import demo
+    import demo
     from models import ConsumptionPoint, Invoice, Property, User, db
     url = f"sqlite:///{folder / 'load.sqlite3'}"
     app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "load", "DATABASE_URL": url})

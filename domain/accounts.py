@@ -6,7 +6,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from domain import emails, mail
+from domain import emails
+from outbound import mail
 from domain.errors import FieldError
 from models.clock import utcnow
 from domain.passwords import hash_password, password_problem, verify_password

@@ -29,6 +29,22 @@ BATCH = 500
 WASTE_DUE_DAYS = 21
 
 
+@dataclass(frozen=True)
+class BillingSettings:
+    """What billing takes from the configuration (config.py explains each)."""
+
+    credit_refund_threshold: Decimal = Decimal(200)  # a credit this large is refunded, not carried
+    minimum_invoice: Decimal = Decimal(10)  # waste emptyings worth less wait for the next run
+    statement_accounts: tuple[str, ...] = ()  # IBANs whose camt.053 statements carry payments
+
+    @classmethod
+    def from_config(cls, config) -> "BillingSettings":
+        accounts = str(config.get("PAYMENT_STATEMENT_ACCOUNTS", "")).split(",")
+        return cls(credit_refund_threshold=Decimal(str(config["CREDIT_REFUND_THRESHOLD"])),
+                   minimum_invoice=Decimal(str(config["MINIMUM_INVOICE"])),
+                   statement_accounts=tuple(a.strip() for a in accounts if a.strip()))
+
+
 class Numbers:
     """Invoice numbers in order, continuing from the largest one in the database."""
 
@@ -57,7 +73,8 @@ class Draft:
     emptying_ids: list = field(default_factory=list)
 
 
-def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings, known_new: bool = False) -> list:
+def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingSettings,
+               known_new: bool = False) -> list:
     """Write drafts in one transaction: invoices, their rows, credits used and made.
 
     A draft whose key is already billed is skipped (a rerun after an interruption)."""
@@ -74,7 +91,7 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings, known_ne
                    .where(Credit.used_invoice.is_null() & ~Credit.refund_due).order_by(Credit.id)):
         if credit.customer_id in customers:
             credits[credit.customer_id].append(credit)
-    threshold = Decimal(settings["CREDIT_REFUND_THRESHOLD"])
+    threshold = settings.credit_refund_threshold
     invoices, rows, used, new_credits, emptyings = [], [], {}, [], {}
     with db.atomic():
         ids = next_ids(Invoice, len(drafts))
@@ -252,7 +269,7 @@ def water_draft(point, history, meters, readings, period: BillingCalendar, tarif
                  point.id, latest.reading_id if latest else None)
 
 
-def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=BATCH) -> BillingRun:
+def run_water(billing_date: dt.date, settings: BillingSettings, *, only_points=None, batch_size=BATCH) -> BillingRun:
     """Bill every group whose calendar bills on `billing_date`, a batch at a time."""
     run = BillingRun.create(kind="water", billing_date=billing_date, alive_until=alive_until())
     tariffs = Tariffs(PriceListRow.select())
@@ -285,12 +302,13 @@ def run_water(billing_date: dt.date, settings, *, only_points=None, batch_size=B
 
 # -- waste -------------------------------------------------------------------------------
 
-def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date, settings) -> BillingRun:
+def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
+              settings: BillingSettings) -> BillingRun:
     """Bill every customer's emptyings done up to the period end and not billed yet."""
     run = BillingRun.create(kind="waste", billing_date=billing_date, alive_until=alive_until())
     tariffs = Tariffs(PriceListRow.select())
     numbers = Numbers()
-    minimum = Decimal(settings["MINIMUM_INVOICE"])
+    minimum = settings.minimum_invoice
     unbilled = (Emptying.select(Emptying.id, Emptying.emptied_on, Emptying.bin_count,
                                 WasteContract.waste_type, WasteContract.bin_size, Property.customer)
                 .join(WasteContract).join(Property)
@@ -328,14 +346,18 @@ def quarter(text: str) -> tuple[dt.date, dt.date]:
 WASTE_BILLING_DAY = 20  # waste is billed on this day of the month after each quarter
 
 
-def run_due(day: dt.date, settings) -> list[BillingRun]:
+def run_due(day: dt.date, settings: BillingSettings) -> list[BillingRun]:
     """What the scheduler calls every day: the water groups billed today, and the quarter's
     waste on its billing day. Running it twice on a day bills nothing twice."""
     runs = []
     if BillingCalendar.select().where(BillingCalendar.billing_date == day).exists():
         runs.append(run_water(day, settings))
     if day.month in (1, 4, 7, 10) and day.day == WASTE_BILLING_DAY:
-        end = day.replace(day=1) - dt.timedelta(days=1)
-        start = (end - dt.timedelta(days=85)).replace(day=1)
-        runs.append(run_waste(start, end, day, settings))
+        runs.append(run_waste(*previous_quarter(day), day, settings))
     return runs
+
+
+def previous_quarter(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the calendar quarter before the one `day` is in."""
+    end = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+    return (end - dt.timedelta(days=85)).replace(day=1), end

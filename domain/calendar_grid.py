@@ -34,9 +34,8 @@ def month_grid(first: dt.date, plans, today: dt.date, lang: str) -> list[Week]:
     start = schedule.monday(first)
     end = schedule.monday(last) + dt.timedelta(days=6)
     by_day = defaultdict(list)
-    for plan in plans:
-        for emptying in schedule.planned_emptyings(plan, start, end):
-            by_day[emptying.day].append(emptying)
+    for emptying in schedule.emptyings_of(plans, start, end):
+        by_day[emptying.day].append(emptying)
     weeks, day = [], start
     while day <= end:
         days = []

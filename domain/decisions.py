@@ -5,7 +5,8 @@ the email to the resident in their language.
 """
 from __future__ import annotations
 
-from domain import notifications, water
+from domain import water
+from outbound.notify import notify
 from models.clock import today, utcnow
 from domain.errors import FieldError
 from models import AuditLog, Reading, User, WasteContract, WasteOrder, db
@@ -37,7 +38,7 @@ def decide_order(order: WasteOrder, staff, *, approve: bool, note: str = "", ip=
             order.save(only=[WasteOrder.contract])
         AuditLog.record(staff, "order_approve" if approve else "order_reject", order, before=before,
                         after={"status": order.status, "note": order.decision_note}, ip=ip)
-        notifications.notify(_resident_of(order), "order_decision", "decisions", order=order)
+        notify(_resident_of(order), "order_decision", "decisions", order=order)
     return order
 
 
@@ -61,5 +62,5 @@ def review_reading(reading: Reading, staff, *, accept: bool, note: str = "", ip=
         if accept:
             water.refresh_estimate(reading.meter.point, today())
         if not accept and reading.reported_by_id:
-            notifications.notify(reading.reported_by, "reading_rejected", "decisions", reading=reading)
+            notify(reading.reported_by, "reading_rejected", "decisions", reading=reading)
     return reading

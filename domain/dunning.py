@@ -19,16 +19,37 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
-from domain import mail, notifications
+from outbound import mail
+from outbound.notify import notify
 from domain.payments import open_amount
 from models import Customer, Invoice, Reminder, User, db
 
 FIRST_AFTER_DAYS = 14
 SECOND_BEFORE_CUTOFF_DAYS = 14
-DEFAULT_RULE = {"CUTOFF_DEBT_LIMIT": 170, "CUTOFF_WEEKS_LARGE_DEBT": 5, "CUTOFF_MONTHS_SMALL_DEBT": 3,
-                "COLLECTION_DAYS_AFTER_REMINDER": 14}
+
+
+@dataclass(frozen=True)
+class DunningSettings:
+    """What reminders take from the configuration (config.py explains each)."""
+
+    fee_private: Decimal = Decimal(5)
+    fee_business: Decimal = Decimal(10)
+    cutoff_debt_limit: Decimal = Decimal(170)  # an invoice this large: cut-off after weeks
+    cutoff_weeks_large_debt: int = 5
+    cutoff_months_small_debt: int = 3
+    collection_days: int = 14  # waste and interest: to collection this long after the reminder
+
+    @classmethod
+    def from_config(cls, config) -> "DunningSettings":
+        return cls(fee_private=Decimal(str(config["REMINDER_FEE_PRIVATE"])),
+                   fee_business=Decimal(str(config["REMINDER_FEE_BUSINESS"])),
+                   cutoff_debt_limit=Decimal(str(config["CUTOFF_DEBT_LIMIT"])),
+                   cutoff_weeks_large_debt=int(config["CUTOFF_WEEKS_LARGE_DEBT"]),
+                   cutoff_months_small_debt=int(config["CUTOFF_MONTHS_SMALL_DEBT"]),
+                   collection_days=int(config["COLLECTION_DAYS_AFTER_REMINDER"]))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -38,25 +59,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def cutoff_date(sent_on: dt.date, invoice_amount: Decimal, settings=DEFAULT_RULE) -> dt.date:
+def cutoff_date(sent_on: dt.date, invoice_amount: Decimal, settings: DunningSettings) -> dt.date:
     """The cut-off rule (a setting): weeks from the first reminder for a large invoice,
     months for a smaller one. `invoice_amount` is the invoice's total, not what is left."""
-    if invoice_amount >= Decimal(str(settings["CUTOFF_DEBT_LIMIT"])):
-        return sent_on + dt.timedelta(weeks=int(settings["CUTOFF_WEEKS_LARGE_DEBT"]))
-    return add_months(sent_on, int(settings["CUTOFF_MONTHS_SMALL_DEBT"]))
+    if invoice_amount >= settings.cutoff_debt_limit:
+        return sent_on + dt.timedelta(weeks=settings.cutoff_weeks_large_debt)
+    return add_months(sent_on, settings.cutoff_months_small_debt)
 
 
-def collection_date(sent_on: dt.date, settings=DEFAULT_RULE) -> dt.date:
+def collection_date(sent_on: dt.date, settings: DunningSettings) -> dt.date:
     """The waste company's rule: passed to collection this many days after the reminder."""
-    return sent_on + dt.timedelta(days=int(settings["COLLECTION_DAYS_AFTER_REMINDER"]))
+    return sent_on + dt.timedelta(days=settings.collection_days)
 
 
-def fee_for(customer: Customer, settings) -> Decimal:
-    key = "REMINDER_FEE_BUSINESS" if customer.kind == "business" else "REMINDER_FEE_PRIVATE"
-    return Decimal(str(settings[key]))
+def fee_for(customer: Customer, settings: DunningSettings) -> Decimal:
+    return settings.fee_business if customer.kind == "business" else settings.fee_private
 
 
-def run(day: dt.date, settings) -> dict[str, int]:
+def run(day: dt.date, settings: DunningSettings) -> dict[str, int]:
     sent = {"first": 0, "second": 0}
     overdue = list(Invoice.select(Invoice, Customer).join(Customer)
                    .where((Invoice.status == "open") & (Invoice.total > 0) &
@@ -64,15 +84,14 @@ def run(day: dt.date, settings) -> dict[str, int]:
     reminders = defaultdict(dict)  # every overdue invoice's reminders, in one query
     for reminder in Reminder.select().where(Reminder.invoice.in_([i.id for i in overdue])):
         reminders[reminder.invoice_id][reminder.number] = reminder
-    rule = {**DEFAULT_RULE, **settings}
     for invoice in overdue:
         sent_before = reminders[invoice.id]
         debt = open_amount(invoice, fees=sum((r.fee for r in sent_before.values()), Decimal(0)))
         if debt <= 0:
             continue
         if 1 not in sent_before:
-            stated = (cutoff_date(day, invoice.total, rule) if invoice.can_be_cut_off
-                      else collection_date(day, rule))
+            stated = (cutoff_date(day, invoice.total, settings) if invoice.can_be_cut_off
+                      else collection_date(day, settings))
             _remind(invoice, 1, day, stated, debt, settings)
             sent["first"] += 1
         elif (invoice.can_be_cut_off and 2 not in sent_before
@@ -89,7 +108,7 @@ def _remind(invoice, number, day, cutoff, debt, settings) -> None:
                                    open_amount=debt + fee, cutoff_date=cutoff)
         user = User.select().where(User.customer == invoice.customer_id).first()
         if user is not None:
-            notifications.notify(user, "payment_reminder", "invoices", invoice=invoice, reminder=reminder)
+            notify(user, "payment_reminder", "invoices", invoice=invoice, reminder=reminder)
         elif invoice.customer.email:  # a customer without an account has no preferences to respect
             mail.queue(invoice.customer.email, "payment_reminder", invoice.customer.language,
                        kind="invoices", invoice=invoice, reminder=reminder)

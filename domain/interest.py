@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
 from domain import billing, billing_runs
+from domain.billing_runs import BillingSettings
 from domain.money import round_cents
 from models import Customer, Invoice, Payment
 
@@ -45,18 +46,37 @@ def round_up_to_half_point(rate: Decimal) -> Decimal:
     return (rate / HALF_POINT).to_integral_value(rounding=ROUND_CEILING) * HALF_POINT
 
 
-def entered_rate(settings, day: dt.date) -> Decimal:
+def parse_rates(text: str) -> tuple[tuple[dt.date, Decimal], ...]:
+    """LATE_INTEREST_REFERENCE_RATES: "2026-01-01:2.15,2026-07-01:2.50" -> ((date, rate), ...)."""
+    return tuple(sorted((dt.date.fromisoformat(k.strip()), Decimal(v.strip())) for k, v in
+                        (pair.split(":") for pair in str(text).split(",") if pair.strip())))
+
+
+@dataclass(frozen=True)
+class InterestSettings:
+    """What late interest takes from the configuration (config.py explains each)."""
+
+    rates: tuple[tuple[dt.date, Decimal], ...] = ()  # per half-year, ECB or reference rate
+    minimum_interest: Decimal = Decimal(5)  # interest below this is not invoiced
+    billing: BillingSettings = BillingSettings()
+
+    @classmethod
+    def from_config(cls, config) -> "InterestSettings":
+        return cls(rates=parse_rates(config["LATE_INTEREST_REFERENCE_RATES"]),
+                   minimum_interest=Decimal(str(config["MINIMUM_INTEREST"])),
+                   billing=BillingSettings.from_config(config))
+
+
+def entered_rate(settings: InterestSettings, day: dt.date) -> Decimal:
     """The rate as the setting gives it for the half-year of `day` (ECB or reference)."""
-    rates = sorted((dt.date.fromisoformat(k.strip()), Decimal(v.strip())) for k, v in
-                   (pair.split(":") for pair in str(settings["LATE_INTEREST_REFERENCE_RATES"]).split(",") if pair))
     rate = Decimal(0)
-    for since, value in rates:
+    for since, value in settings.rates:
         if since <= day:
             rate = value
     return rate
 
 
-def reference_rate(settings, day: dt.date) -> Decimal:
+def reference_rate(settings: InterestSettings, day: dt.date) -> Decimal:
     return round_up_to_half_point(entered_rate(settings, day))
 
 
@@ -109,13 +129,21 @@ def rows_for(invoice, payments, start, end, rate) -> list[billing.Row]:
             for s in overdue_stretches(invoice, payments, start, end, rate) if s.interest > 0]
 
 
-def run(day: dt.date, settings) -> int:
+INVOICED_ON = ((1, 20), (7, 20))  # (month, day): each half-year's interest is invoiced then
+
+
+def run_due(day: dt.date, settings: InterestSettings) -> int | None:
+    """What the scheduler calls every day: the interest run on its days, else None."""
+    return run(day, settings) if (day.month, day.day) in INVOICED_ON else None
+
+
+def run(day: dt.date, settings: InterestSettings) -> int:
     """Invoice the interest of the half-year that ended before `day`; returns invoices made."""
     start, end = half_year(day.replace(day=1) - dt.timedelta(days=1))
     if end >= day:
         start, end = half_year(start - dt.timedelta(days=1))
     base = reference_rate(settings, start)
-    minimum = Decimal(str(settings["MINIMUM_INTEREST"]))
+    minimum = settings.minimum_interest
     # Only invoices that can have been unpaid during the half-year: still open, or paid by
     # a payment that arrived in it. (An invoice marked paid with no payment rows was paid
     # before Kotipiha saw payments, and owes nothing.)
@@ -136,11 +164,11 @@ def run(day: dt.date, settings) -> int:
             continue
         drafts.append(billing_runs.Draft(customer_id, "interest", f"interest:{customer_id}:{start.isoformat()}",
                                          rows, day, day + dt.timedelta(days=21), (start, end)))
-    made = billing_runs.save_batch(drafts, numbers=billing_runs.Numbers(), run=None, settings=settings)
+    made = billing_runs.save_batch(drafts, numbers=billing_runs.Numbers(), run=None, settings=settings.billing)
     return len(made)
 
 
-def rate_statement(settings, today: dt.date) -> list[dict]:
+def rate_statement(settings: InterestSettings, today: dt.date) -> list[dict]:
     """For the staff page: per half-year, the rate entered and the reference rate used."""
     start, _end = half_year(today)
     previous = half_year(start - dt.timedelta(days=1))[0]

@@ -58,7 +58,7 @@ class Heartbeat:
 @dataclass(frozen=True)
 class Job:
     id: str
-    function: Callable  # function(day, settings) -> a short result text
+    function: Callable  # function(day, config) -> a short result text
     at: dt.time  # time of day in Helsinki
     catch_up_days: int = 0  # how many days back a missed run is still made
 
@@ -75,7 +75,7 @@ class Job:
         return candidate if candidate > moment else candidate + dt.timedelta(days=1)
 
 
-def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
+def run_once(job: Job, day: dt.date, config) -> JobRun | None:
     """Run the job for `day` unless the ledger shows it done (or running) already."""
     key = day.isoformat()
     try:
@@ -93,7 +93,7 @@ def run_once(job: Job, day: dt.date, settings) -> JobRun | None:
             return None
     try:
         with Heartbeat(JobRun, run.id):
-            result = job.function(day, settings)
+            result = job.function(day, config)
     except Exception as error:  # noqa: BLE001 - recorded in the ledger and shown to staff
         log.exception("job %s for %s failed", job.id, key)
         JobRun.update(status="failed", finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:2000]
@@ -120,25 +120,25 @@ def queue_run(job_id: str, day: dt.date, staff, *, ip: str | None = None) -> boo
     return True
 
 
-def run_queued(jobs, settings) -> list[JobRun]:
+def run_queued(jobs, config) -> list[JobRun]:
     """What staff queued: run by the scheduler's minute tick."""
     by_id = {job.id: job for job in jobs}
     made = []
     for queued in JobRun.select().where(JobRun.status == "queued").order_by(JobRun.started_at):
         job = by_id.get(queued.job)
         if job is not None:
-            run = run_once(job, dt.date.fromisoformat(queued.period_key), settings)
+            run = run_once(job, dt.date.fromisoformat(queued.period_key), config)
             if run is not None:
                 made.append(run)
     return made
 
 
-def catch_up(jobs, settings, moment: dt.datetime | None = None) -> list[JobRun]:
+def catch_up(jobs, config, moment: dt.datetime | None = None) -> list[JobRun]:
     moment = moment or now()
     made = []
     for job in jobs:
         for day in job.due_days(moment):
-            run = run_once(job, day, settings)
+            run = run_once(job, day, config)
             if run is not None:
                 made.append(run)
     return made

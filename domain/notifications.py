@@ -1,58 +1,29 @@
-"""Reminders residents get by email: pickup, reading, composting renewal.
+"""Reminders residents get by email and push (pickup, reading, composting renewal), and
+what each resident has chosen to get.
 
-Each goes out once: a NotificationLog key names the reminder (who, what, for which date),
-and the mail is queued in the same transaction as the key. Every reminder respects the
-resident's preferences and carries a one-click unsubscribe link for its kind.
+Each reminder goes out once: a NotificationLog key names it (who, what, for which date),
+and the message is queued in the same transaction as the key. Every reminder respects the
+resident's preferences and carries a one-click unsubscribe link for its kind
+(`outbound.notify` writes and sends it).
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from itsdangerous import BadSignature, URLSafeSerializer
-from flask import current_app
 from peewee import IntegrityError
 
-from domain import mail, schedule
+from domain import schedule
+from outbound.notify import notify
 from models import (AuditLog, BillingCalendar, CompostNotice, ConsumptionPoint, Meter, NotificationLog,
                     NotificationPref, Property, Reading, User, WasteContract, db)
 
 RENEWAL_NOTICE_DAYS = (60, 14)
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
-
-
-def unsubscribe_token(user, kind: str) -> str:
-    return _serializer().dumps({"u": user.id, "k": kind})
-
-
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
-    try:
-        data = _serializer().loads(token)
-    except BadSignature:
-        return None
-    if data.get("k") not in NotificationPref.KINDS:
-        return None
-    return data["u"], data["k"]
-
-
 def set_preference(user, kind: str, enabled: bool, channel: str = "email") -> None:
     (NotificationPref.insert(user=user, kind=kind, channel=channel, enabled=enabled)
      .on_conflict(conflict_target=[NotificationPref.user, NotificationPref.kind, NotificationPref.channel],
                   update={NotificationPref.enabled: enabled}).execute())
-
-
-# Where a push notification opens the app, by template.
-PUSH_TARGETS = {
-    "pickup_reminder": lambda c: ("waste.calendar", {"property_id": c["contract"].property_id}),
-    "reading_reminder": lambda c: ("water.report", {"point_id": c["point"].id}),
-    "compost_renewal": lambda c: ("compost.index", {}),
-    "order_decision": lambda c: ("properties.detail", {"property_id": c["order"].property_id}),
-    "reading_rejected": lambda c: ("water.point", {"point_id": c["reading"].meter.point_id}),
-    "support_answer": lambda c: ("support.thread", {"thread_id": c["thread"].id}),
-    "payment_reminder": lambda c: ("invoices.detail", {"invoice_id": c["invoice"].id}),
-}
 
 
 def save_preferences(user, chosen: dict, *, ip=None) -> None:
@@ -69,31 +40,6 @@ def unsubscribe(user, kind: str, *, ip=None) -> None:
     with db.atomic():
         set_preference(user, kind, False)
         AuditLog.record(user, "unsubscribe", user, after={"kind": kind}, ip=ip)
-
-
-def notify(user, template: str, kind: str, channels: dict | None = None, **context) -> bool:
-    """Tell a user, on each channel they have not turned off for `kind`: an email with its
-    unsubscribe link, and a push to their installed app. Call inside the transaction of
-    the change it tells about; both are queued, and sent later by the scheduler.
-    `channels` is the user's choices when the caller loaded them in bulk."""
-    if user is None:
-        return False
-    if channels is None:
-        channels = NotificationPref.choices([user.id], kind)[user.id]
-    told = False
-    if channels["email"]:
-        mail.queue(user.email, template, user.language, kind=kind, user=user,
-                   unsubscribe=unsubscribe_token(user, kind), **context)
-        told = True
-    if channels["push"] and template in PUSH_TARGETS:
-        from flask_babel import force_locale
-        from domain import push
-        endpoint, values = PUSH_TARGETS[template](context)
-        with force_locale(user.language):
-            title = str(mail.SUBJECTS[template])
-        path = current_app.url_map.bind("").build(endpoint, values)
-        told = push.queue(user, title, current_app.config["UTILITY_NAME"], path) > 0 or told
-    return told
 
 
 def _send_once(key: str, user, template: str, kind: str, channels: dict, **context) -> bool:
@@ -115,7 +61,7 @@ def _residents_of(customer_ids):
     return users
 
 
-def pickup_reminders(day: dt.date, settings=None) -> str:
+def pickup_reminders(day: dt.date) -> str:
     """The evening before each planned emptying, to residents who asked for it."""
     tomorrow = day + dt.timedelta(days=1)
     wanting = (User.select(User.customer).join(NotificationPref)
@@ -140,7 +86,7 @@ def pickup_reminders(day: dt.date, settings=None) -> str:
     return f"{sent} pickup reminders"
 
 
-def reading_reminders(day: dt.date, settings=None) -> str:
+def reading_reminders(day: dt.date) -> str:
     """A week before a group's last reporting day, to customers with a mechanical meter who
     have not reported in the period; and the December reading card (report by 31.12.)."""
     sent = 0
@@ -169,7 +115,7 @@ def _remind_readers(group: str, start: dt.date, report_by: dt.date, key_prefix: 
     return sent
 
 
-def compost_renewals(day: dt.date, settings=None) -> str:
+def compost_renewals(day: dt.date) -> str:
     """60 and 14 days before a composting notice expires, unless it was renewed."""
     sent = 0
     for days in RENEWAL_NOTICE_DAYS:

@@ -45,12 +45,3 @@ def is_valid_rf_reference(ref: str) -> bool:
         return False
     return _iso7064_mod97(compact[4:] + compact[:4]) == 1
 
-
-def group(ref: str) -> str:
-    """Print form: groups of five from the right (12345 67890), RF in groups of four."""
-    if ref.startswith("RF"):
-        return " ".join(ref[i:i + 4] for i in range(0, len(ref), 4))
-    head = len(ref) % 5
-    parts = [ref[:head]] if head else []
-    parts += [ref[i:i + 5] for i in range(head, len(ref), 5)]
-    return " ".join(parts)

@@ -226,6 +226,13 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
     return found
 
 
+def emptyings_of(plans, start: dt.date, end: dt.date) -> list[PlannedEmptying]:
+    """The emptyings of every plan in [start, end], in date order."""
+    found = [e for plan in plans for e in planned_emptyings(plan, start, end)]
+    found.sort(key=lambda e: (e.day, e.extra))
+    return found
+
+
 def _moved_day(planned: dt.date, earliest: dt.date, last_day: dt.date, suspensions) -> dt.date | None:
     """Rule 3: the next working day, unless that is in a suspension or past the end; then
     the working day before, unless that is not free either."""

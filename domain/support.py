@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from domain import mail
+from outbound import mail
+from outbound.notify import notify
 from models.clock import utcnow
 from domain.errors import FieldError
 from models import AuditLog, SupportMessage, SupportThread, db
@@ -88,9 +89,8 @@ def _reply(thread, author, body, from_staff, internal, ip, request_key) -> Suppo
         AuditLog.record(author, "support_note" if internal else "support_reply", thread, ip=ip,
                         after={"message": message.id, "from_staff": from_staff})
         if from_staff and not internal and thread.email:
-            from domain import notifications
             if thread.user_id and thread.user.email == thread.email:
-                notifications.notify(thread.user, "support_answer", "decisions", thread=thread, body=body)
+                notify(thread.user, "support_answer", "decisions", thread=thread, body=body)
             else:  # an address given on the form, not an account's: it asked for this answer
                 mail.queue(thread.email, "support_answer", thread.language, kind="decisions",
                            thread=thread, body=body)

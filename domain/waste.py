@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from peewee import IntegrityError
@@ -181,3 +182,14 @@ def yearly_estimate(waste_type: str, bin_size: int, bins: int, interval: int,
     emptyings = schedule.planned_emptyings(plan, effective, year_end)
     price = emptying_price(waste_type, bin_size, bins, effective)
     return len(emptyings), (price.total * len(emptyings) if price else None)
+
+
+def renew_feed_token(prop, user) -> bool:
+    """A new secret address for the property's calendar feed (the old one stops working);
+    True when there was one before."""
+    had_one = bool(prop.calendar_token)
+    with db.atomic():
+        prop.calendar_token = secrets.token_urlsafe(24)
+        prop.save(only=[Property.calendar_token])
+        AuditLog.record(user, "calendar_feed_renew" if had_one else "calendar_feed_create", prop)
+    return had_one

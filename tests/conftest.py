@@ -101,9 +101,9 @@ def resident_client(client, resident):
 @pytest.fixture(scope="module")
 def ctx_prices(tmp_path_factory):
     """A module-wide app with the demo price list, for property-based price tests."""
-    from domain import demo
+    from domain import price_list
     from models import PriceListRow
     app = make_app(tmp_path_factory.mktemp("prices"))
     with app.app_context():
-        PriceListRow.insert_many(demo.price_rows()).execute()
+        PriceListRow.insert_many(price_list.price_rows()).execute()
         yield app

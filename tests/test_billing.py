@@ -8,19 +8,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.errors import FieldError
-from domain import billing, billing_runs, demo, water
+from domain import billing, billing_runs, price_list, water
 from domain.billing import EstimateSpan, PointHistory, Tariffs
 from domain.positions import MeterPosition
 from models import (BillingCalendar, ConsumptionPoint, Credit, Emptying, Invoice, InvoiceRow, Meter,
                     PriceListRow, Reading)
 from tests import factories
 
-SETTINGS = {"CREDIT_REFUND_THRESHOLD": 200, "MINIMUM_INVOICE": 10}
+SETTINGS = billing_runs.BillingSettings(credit_refund_threshold=Decimal(200), minimum_invoice=Decimal(10))
 
 
 def tariffs(change_on=None):
     """The demo price list, with an extra water price change when asked."""
-    rows = [SimpleNamespace(**r) for r in demo.price_rows()]
+    rows = [SimpleNamespace(**r) for r in price_list.price_rows()]
     if change_on:
         for r in list(rows):
             if r.component == "water" and r.valid_to is None:
@@ -138,8 +138,8 @@ def test_fixed_fees_of_part_of_a_month_are_billed_by_days():
 
 @pytest.fixture
 def billed_point(ctx):
-    PriceListRow.insert_many(demo.price_rows()).execute()
-    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2027)).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    BillingCalendar.insert_many(price_list.billing_calendar_rows(2026, 2027)).execute()
     owner = factories.customer()
     prop = factories.property_(owner)
     point = ConsumptionPoint.create(number="100321", property=prop, billing_group="1", persons=2,
@@ -207,7 +207,7 @@ def test_a_credit_is_carried_once_or_refunded(billed_point, q1_estimate, refund)
 
 
 def test_waste_run_bills_emptyings_once_and_small_sums_wait(ctx):
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     owner = factories.customer()
     prop = factories.property_(owner)
     contract = prop.waste_contracts.get()
@@ -333,8 +333,8 @@ def test_go_live_the_first_balancing_starts_where_the_previous_system_balanced(c
     """The previous system balanced to the reading of 10.12.2025 and billed estimates after
     it up to 30.6.2026 (three imported invoices). Kotipiha's first balancing, to the reading
     of 15.9.2026, deducts those estimates: no m³ is billed twice."""
-    PriceListRow.insert_many(demo.price_rows()).execute()
-    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2027)).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    BillingCalendar.insert_many(price_list.billing_calendar_rows(2026, 2027)).execute()
     owner = factories.customer()
     point = ConsumptionPoint.create(number="100888", property=factories.property_(owner), billing_group="1",
                                     persons=2, annual_estimate_m3=100)
@@ -357,7 +357,7 @@ def test_go_live_the_first_balancing_starts_where_the_previous_system_balanced(c
     assert deducted == Decimal("5.753") + Decimal("24.658") + Decimal("24.932")
     # At the price list's price of each span's first day (the old invoices give no euros).
     def price(component, day):
-        return next(p["unit_price"] for p in demo.price_rows() if p["component"] == component
+        return next(p["unit_price"] for p in price_list.price_rows() if p["component"] == component
                     and p["valid_from"] <= day and (p["valid_to"] is None or day <= p["valid_to"]))
     starts = [dt.date(2025, 12, 10), dt.date(2026, 1, 1), dt.date(2026, 4, 1)]
     expected = sum((Decimal(m3) * price("water", day)).quantize(Decimal("0.01"))

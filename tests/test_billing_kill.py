@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from domain import demo
+import demo
 from peewee import fn
 
 from models import BillingCalendar, ConsumptionPoint, Invoice, db

@@ -1,7 +1,8 @@
 """Demo data: reproducible, realistic enough, and with working demo logins."""
 import datetime as dt
 
-from domain import accounts, demo
+import demo
+from domain import accounts
 from models import (ConsumptionPoint, Customer, Invoice, Meter, Property, Reading, User,
                     WasteContract)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.formatting import format_date, format_datetime, format_money, format_unit_price
+from formatting import format_date, format_datetime, format_money, format_unit_price
 from domain.money import round_cents, vat_part
 
 

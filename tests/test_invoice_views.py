@@ -1,24 +1,25 @@
 """The resident's invoices: list, explained detail, and nobody else's."""
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
-from domain import billing_runs, demo
+from domain import billing_runs, price_list
 from models.clock import HELSINKI, set_clock
 from models import BillingCalendar, ConsumptionPoint, Invoice, Meter, PriceListRow, Property, Reading
 from tests import factories
 from tests.conftest import login
 
-SETTINGS = {"CREDIT_REFUND_THRESHOLD": 200, "MINIMUM_INVOICE": 10}
+SETTINGS = billing_runs.BillingSettings(credit_refund_threshold=Decimal(200), minimum_invoice=Decimal(10))
 
 
 @pytest.fixture
 def balanced(app):
     set_clock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI))
     with app.app_context():
-        PriceListRow.insert_many(demo.price_rows()).execute()
-        BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2026)).execute()
+        PriceListRow.insert_many(price_list.price_rows()).execute()
+        BillingCalendar.insert_many(price_list.billing_calendar_rows(2026, 2026)).execute()
         user = factories.resident()
         prop = Property.get(Property.customer == user.customer)
         point = ConsumptionPoint.create(number="100444", property=prop, billing_group="1", persons=2,
@@ -63,7 +64,7 @@ def test_the_pdf_has_the_rows_the_barcode_and_a_payment_qr(client, balanced):
     body = response.data
     assert body.startswith(b"%PDF") and barcode.encode() in body
     assert f"invoice-{invoice.number}.pdf" in response.headers["Content-Disposition"]
-    from domain.invoice_pdf import epc_qr_payload
+    from outbound.invoice_pdf import epc_qr_payload
     payload = epc_qr_payload(bic="OKOYFIHH", name="X", iban="FI49 5000 9420 0287 30",
                              amount=invoice.total, rf_reference=invoice.rf_reference)
     assert payload.split("\n")[:4] == ["BCD", "002", "1", "SCT"] and invoice.rf_reference in payload
@@ -104,7 +105,7 @@ def test_iban_check():
 
 def test_the_epc_qr_ends_with_the_reference_at_error_level_m():
     from decimal import Decimal
-    from domain.invoice_pdf import epc_qr, epc_qr_payload
+    from outbound.invoice_pdf import epc_qr, epc_qr_payload
     args = dict(bic="OKOYFIHH", name="Kymen Vesi ja Jäte", iban="FI49 5000 9420 0287 30",
                 amount=Decimal("123.45"), rf_reference="RF63 1963 4357")
     assert epc_qr_payload(**args) == ("BCD\n002\n1\nSCT\nOKOYFIHH\nKymen Vesi ja Jäte\nFI4950009420028730\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import scheduler
-from domain import demo, jobs, notifications
+from domain import jobs, notifications, price_list
 from models import CompostNotice, JobRun, NotificationPref, Outbox, PriceListRow, Property, WasteContract
 from models.clock import HELSINKI, set_clock
 from models.scheduling import ALIVE_FOR
@@ -29,7 +29,7 @@ def at(day, hour, minute=0, second=0):
 
 @pytest.fixture
 def resident_with_bin(ctx):
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     user = factories.resident()
     contract = WasteContract.get(WasteContract.property == Property.get(Property.customer == user.customer))
     notifications.set_preference(user, "pickup", True)
@@ -108,7 +108,7 @@ def test_the_unsubscribe_link_turns_off_that_kind_only_for_that_user(resident_wi
 
 
 def test_list_unsubscribe_headers_on_the_sent_message(resident_with_bin, ctx):
-    from domain import mail
+    from outbound import mail
     notifications.pickup_reminders(dt.date(2026, 12, 1))
     message = mail.build_message(Outbox.get(), "noreply@example.fi")
     assert message["List-Unsubscribe"].startswith("<http") and message["List-Unsubscribe-Post"]

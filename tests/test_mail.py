@@ -4,7 +4,8 @@ import datetime as dt
 import pytest
 from flask_babel import force_locale
 
-from domain import accounts, mail
+from domain import accounts
+from outbound import mail
 from models.clock import now, set_clock
 from models import Outbox, db
 from tests import factories

@@ -1,5 +1,6 @@
 """Payments matched by reference, and reminders by the seed's rules."""
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from models import Credit, Invoice, Outbox, Payment, Reminder
 from tests import factories
 from tests.conftest import login
 
-SETTINGS = {"REMINDER_FEE_PRIVATE": 5, "REMINDER_FEE_BUSINESS": 10}
+SETTINGS = dunning.DunningSettings(fee_private=Decimal(5), fee_business=Decimal(10))
 pytestmark = pytest.mark.usefixtures("app")
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -138,8 +139,8 @@ def test_late_interest_day_by_day_on_what_was_unpaid_invoiced_once(ctx):
     payments.import_payments([bankfiles.BankPayment(dt.date(2026, 3, 2), Decimal("500.00"), inv.reference, None, "a"),
                               bankfiles.BankPayment(dt.date(2026, 4, 1), Decimal("500.00"), inv.reference, None, "b")],
                              "csv")
-    settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.00", "MINIMUM_INTEREST": 5,
-                "CREDIT_REFUND_THRESHOLD": 200}
+    settings = interest.InterestSettings(rates=interest.parse_rates("2026-01-01:2.00"),
+                                        minimum_interest=Decimal(5))
     assert interest.run(dt.date(2026, 7, 20), settings) == 1
     assert interest.run(dt.date(2026, 7, 20), settings) == 0  # the half-year is billed once
     bill = Invoice.get(Invoice.kind == "interest")
@@ -165,8 +166,8 @@ def test_no_interest_on_invoices_paid_without_payment_rows_or_paid_in_time(ctx):
                              total=Decimal("900.00"))
     payments.import_payments([bankfiles.BankPayment(dt.date(2026, 1, 30), Decimal("900.00"),
                                                    on_time.reference, None, "c")], "csv")
-    settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.00", "MINIMUM_INTEREST": 0,
-                "CREDIT_REFUND_THRESHOLD": 200}
+    settings = interest.InterestSettings(rates=interest.parse_rates("2026-01-01:2.00"),
+                                        minimum_interest=Decimal(0))
     assert interest.run(dt.date(2026, 7, 20), settings) == 0
 
 
@@ -183,8 +184,8 @@ def test_late_interest_counts_the_payment_day_at_the_reference_rate_rounded_up()
     payments.import_payments([bankfiles.BankPayment(dt.date(2026, 2, 15), Decimal("400.00"), a.reference, None, "p1"),
                               bankfiles.BankPayment(dt.date(2026, 3, 10), Decimal("600.00"), a.reference, None, "p2")],
                              "csv")
-    settings = {"LATE_INTEREST_REFERENCE_RATES": "2025-07-01:2.15,2026-01-01:2.15", "MINIMUM_INTEREST": 5,
-                "CREDIT_REFUND_THRESHOLD": 200}
+    settings = interest.InterestSettings(rates=interest.parse_rates("2025-07-01:2.15,2026-01-01:2.15"),
+                                        minimum_interest=Decimal(5))
     assert interest.run(dt.date(2026, 7, 1), settings) == 1
     rows = sorted(Invoice.get(Invoice.kind == "interest").rows, key=lambda r: (r.meta["invoice"], r.period_start))
     rate = Decimal("0.095")
@@ -200,8 +201,8 @@ def test_late_interest_counts_the_payment_day_at_the_reference_rate_rounded_up()
     ("2.15", "2.5"), ("3.15", "3.5"), ("2.50", "2.5"), ("3.0", "3.0"), ("3.01", "3.5"), ("0", "0")])
 def test_the_reference_rate_is_the_ecb_rate_rounded_up_to_a_half_point(entered, reference):
     from domain import interest
-    assert interest.reference_rate({"LATE_INTEREST_REFERENCE_RATES": f"2026-01-01:{entered}"},
-                                   dt.date(2026, 3, 1)) == Decimal(reference)
+    settings = interest.InterestSettings(rates=interest.parse_rates(f"2026-01-01:{entered}"))
+    assert interest.reference_rate(settings, dt.date(2026, 3, 1)) == Decimal(reference)
 
 
 def test_businesses_pay_eight_points_over_the_reference_rate():
@@ -209,8 +210,8 @@ def test_businesses_pay_eight_points_over_the_reference_rate():
     owner = factories.customer(kind="business")
     Invoice.create(customer=owner, number="3000801", reference=fi_reference("3000801"), kind="waste",
                    invoice_date=dt.date(2026, 1, 10), due_date=dt.date(2026, 1, 31), total=Decimal("1000.00"))
-    settings = {"LATE_INTEREST_REFERENCE_RATES": "2026-01-01:2.50", "MINIMUM_INTEREST": 0,
-                "CREDIT_REFUND_THRESHOLD": 200}
+    settings = interest.InterestSettings(rates=interest.parse_rates("2026-01-01:2.50"),
+                                        minimum_interest=Decimal(0))
     interest.run(dt.date(2026, 7, 1), settings)
     [row] = Invoice.get(Invoice.kind == "interest").rows
     # 30.6. − 31.1. = 150 days at 2,5 + 8 = 10,5 %.
@@ -226,8 +227,8 @@ def test_businesses_pay_eight_points_over_the_reference_rate():
     (dt.date(2026, 10, 31), 3, dt.date(2027, 1, 31)),
 ])
 def test_cutoff_month_end_is_the_last_day_of_the_month(sent, months, expected):
-    assert dunning.cutoff_date(sent, Decimal("100.00"), {**dunning.DEFAULT_RULE,
-                                                         "CUTOFF_MONTHS_SMALL_DEBT": months}) == expected
+    assert dunning.cutoff_date(sent, Decimal("100.00"),
+                               dunning.DunningSettings(cutoff_months_small_debt=months)) == expected
 
 
 def test_the_170_euro_rule_uses_the_invoice_amount_not_what_is_left(ctx):
@@ -245,7 +246,7 @@ def test_a_waste_reminder_never_threatens_a_water_cutoff(ctx):
     water = water_invoice(owner, total=Decimal("250.00"), days_ago=40)
     waste = factories.invoice(owner, kind="waste", total=Decimal("250.00"), days_ago=40)
     day = water.due_date + dt.timedelta(days=14)
-    assert dunning.run(day, {**SETTINGS, "COLLECTION_DAYS_AFTER_REMINDER": 21}) == {"first": 2, "second": 0}
+    assert dunning.run(day, replace(SETTINGS, collection_days=21)) == {"first": 2, "second": 0}
     by_invoice = {r.invoice_id: r for r in Reminder.select()}
     assert by_invoice[water.id].cutoff_date == day + dt.timedelta(weeks=5)
     assert by_invoice[waste.id].cutoff_date == day + dt.timedelta(days=21)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from hypothesis import given, strategies as st
 
-from domain import demo
+from domain import price_list
 from domain.pricing import EmptyingPrice, emptying_price, offered_bin_sizes, price_lines
 from models import PriceListRow
 
@@ -31,7 +31,7 @@ def test_three_decimal_unit_prices_round_half_up_per_row():
 
 
 def test_the_seed_example_adds_up(ctx):
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     price = emptying_price("mixed", 240, 1, dt.date(2026, 5, 15))
     assert [line.amount for line in price.lines] == [Decimal("2.84"), Decimal("3.95")]
     assert price.total == Decimal("6.79")  # the seed's screenshot says 6,93: rows must add up
@@ -48,6 +48,6 @@ def test_totals_equal_the_rows_at_every_date(ctx_prices, day, size, bins):
 
 
 def test_bin_sizes_offered_come_from_the_price_list(ctx):
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     assert [size for size, _ in offered_bin_sizes("bio", dt.date(2026, 6, 1))] == [140, 240]
     assert [size for size, _ in offered_bin_sizes("mixed", dt.date(2026, 6, 1))] == [140, 240, 360, 660]

@@ -11,7 +11,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from domain import notifications, push
+from domain import notifications
+from outbound import push
+from outbound.notify import notify
 from models import PushMessage, PushSubscription, WasteOrder
 from tests import factories
 from tests.conftest import login
@@ -64,7 +66,7 @@ def test_a_decision_reaches_the_installed_app_and_a_gone_device_is_removed(ctx, 
     prop = resident.customer.properties.get()
     order = WasteOrder.create(property=prop, kind="extra_emptying", effective_date=dt.date(2026, 12, 2),
                               request_key="p1", created_by=resident, status="approved")
-    assert notifications.notify(resident, "order_decision", "decisions", order=order)
+    assert notify(resident, "order_decision", "decisions", order=order)
     assert PushMessage.select().count() == 2
     assert push.send_due() == (1, 1)
     [(path, headers, body)] = [r for r in PushService.received if r[0] == "/push/phone"]
@@ -83,7 +85,7 @@ def test_no_push_unless_asked_for(ctx, service):
     prop = resident.customer.properties.get()
     order = WasteOrder.create(property=prop, kind="extra_emptying", effective_date=dt.date(2026, 12, 2),
                               request_key="p2", created_by=resident, status="approved")
-    notifications.notify(resident, "order_decision", "decisions", order=order)
+    notify(resident, "order_decision", "decisions", order=order)
     assert PushMessage.select().count() == 0  # push is off until the resident turns it on
 
 

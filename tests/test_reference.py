@@ -2,8 +2,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from domain.reference import (fi_reference, group, is_valid_fi_reference, is_valid_rf_reference,
+from domain.reference import (fi_reference, is_valid_fi_reference, is_valid_rf_reference,
                               rf_reference)
+from formatting import format_reference
 
 
 @pytest.mark.parametrize("base, expected", [
@@ -22,8 +23,8 @@ def test_rf_form_of_the_published_example():
 
 
 def test_print_groups():
-    assert group("12345672") == "123 45672"
-    assert group("RF18539007547034") == "RF18 5390 0754 7034"
+    assert format_reference("12345672") == "123 45672"
+    assert format_reference("RF18539007547034") == "RF18 5390 0754 7034"
 
 
 @given(st.integers(min_value=100, max_value=10**18))

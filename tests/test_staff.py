@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 from flask import url_for
 
-from domain import demo, schedule
+from domain import price_list, schedule
 from models.clock import HELSINKI, set_clock
 from models import (AuditLog, ConsumptionPoint, Meter, Outbox, PriceListRow, Property, Reading,
                     WasteContract, WasteOrder)
@@ -41,7 +41,7 @@ def test_every_staff_route_is_404_for_anonymous_and_residents(client, app):
 @pytest.fixture
 def office(app):
     set_clock(NOW)
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     resident = factories.resident(language="sv")
     prop = Property.get(Property.customer == resident.customer)
     staff = factories.staff()

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from domain.errors import FieldError
-from domain import demo, schedule, waste
+from domain import price_list, schedule, waste
 from domain.waste import WasteSettings
 from models import PriceListRow, Property, WasteContract, WasteOrder
 from tests import factories
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("ctx")
 
 @pytest.fixture
 def home(app):
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     user = factories.resident()
     prop = Property.get(Property.customer == user.customer)
     return user, prop, prop.waste_contracts.get()

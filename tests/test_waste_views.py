@@ -5,7 +5,7 @@ import re
 import pytest
 from icalendar import Calendar
 
-from domain import demo
+from domain import price_list
 from models.clock import HELSINKI, set_clock
 from models import PriceListRow, Property, WasteOrder
 from tests import factories
@@ -17,7 +17,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)  # Monday
 @pytest.fixture
 def homes(app):
     set_clock(NOW)
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     alice, bob = factories.resident(), factories.resident()
     a = Property.get(Property.customer == alice.customer)
     b = Property.get(Property.customer == bob.customer)
@@ -116,7 +116,7 @@ def test_order_service_wizard_without_javascript(client, homes):
 
 def test_biowaste_is_explained_where_it_is_not_offered(client, app):
     set_clock(NOW)
-    PriceListRow.insert_many(demo.price_rows()).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
     owner = factories.customer()
     factories.property_(owner, collection_area="Iitti", municipality="Iitti")
     user = factories.resident(customer=owner, with_property=False)

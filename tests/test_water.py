@@ -144,10 +144,10 @@ def test_the_estimate_follows_a_reading_staff_accept_and_the_next_estimates_use_
     """A new meter (start 0 on 1.1.2026) and one reading, 200 m³ on 1.7.2026: far above the
     70 m³ of two persons, so it waits for staff. Accepted, the estimate is the start and the
     reading: 200 × 365 / 181 days = 403 m³ a year; the next estimate rows use it."""
-    from domain import billing_runs, decisions, demo
+    from domain import billing_runs, decisions, price_list
     from models import BillingCalendar, Invoice, PriceListRow
-    PriceListRow.insert_many(demo.price_rows()).execute()
-    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2026)).execute()
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    BillingCalendar.insert_many(price_list.billing_calendar_rows(2026, 2026)).execute()
     owner = factories.customer()
     point = ConsumptionPoint.create(number="100901", property=factories.property_(owner), billing_group="1",
                                     persons=2)
@@ -160,7 +160,7 @@ def test_the_estimate_follows_a_reading_staff_accept_and_the_next_estimates_use_
     accepted = ConsumptionPoint.get_by_id(point.id)
     assert accepted.annual_estimate_m3 == round(200 * 365 / 181) == 403
     assert accepted.annual_estimate_changed_on is not None
-    billing_runs.run_water(dt.date(2026, 10, 4), {"CREDIT_REFUND_THRESHOLD": 200})  # Q3 1.7.–30.9.
+    billing_runs.run_water(dt.date(2026, 10, 4), billing_runs.BillingSettings())  # Q3 1.7.–30.9.
     q3 = Invoice.get(Invoice.point == point.id)
     estimated = sum(r.quantity for r in q3.rows if r.code == "water_estimate")
     assert abs(estimated - Decimal(403 * 92) / 365) < Decimal("0.002")  # 92 days at 403 m³ a year

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from domain import demo
+from domain import price_list
 from models.clock import HELSINKI, set_clock
 from models import BillingCalendar, ConsumptionPoint, LoginAttempt, Meter, Reading, SupportThread
 from tests import factories
@@ -16,7 +16,7 @@ NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI)
 @pytest.fixture
 def points(app):
     set_clock(NOW)
-    BillingCalendar.insert_many(demo.billing_calendar_rows(2026, 2027)).execute()
+    BillingCalendar.insert_many(price_list.billing_calendar_rows(2026, 2027)).execute()
     made = []
     for n in (1, 2):
         user = factories.resident()

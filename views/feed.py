@@ -1,16 +1,20 @@
 """The secret calendar feed of a property, and renewing its secret."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from domain import ics, schedule
+from domain import schedule, waste
 from models.clock import today
 from models import Property, User, WasteContract
+from outbound import ics
 from views.helpers import get_owned_or_404, redirect_after_post, resident_required
 
 bp = Blueprint("feed", __name__)
+FEED_DAYS = dt.timedelta(days=365)  # the feed holds the next twelve months
 
 
 @bp.app_context_processor
@@ -30,7 +34,7 @@ def feed_urls(prop) -> dict | None:
 @resident_required
 def renew(property_id):
     prop = get_owned_or_404(Property, property_id)
-    had_one = ics.renew_feed_token(prop, current_user)
+    had_one = waste.renew_feed_token(prop, current_user)
     flash(_("A new calendar address was made; the old one no longer works.") if had_one else
           _("Your calendar address is ready. Add it to your phone's calendar."), "success")
     return redirect_after_post(url_for("waste.calendar", property_id=prop.id) + "#feed")
@@ -45,7 +49,9 @@ def calendar_feed(token):
         abort(404)
     owner = User.select(User.language).where(User.customer == prop.customer_id).first()
     plans = schedule.plans_for(WasteContract.select().where(WasteContract.property == prop))
-    body = ics.feed(prop, plans, owner.language if owner else "fi", today())
+    start = today()
+    emptyings = schedule.emptyings_of(plans, start, start + FEED_DAYS)
+    body = ics.feed(prop, emptyings, owner.language if owner else "fi")
     response = current_app.response_class(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="kotipiha.ics"'
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -7,11 +7,12 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 from flask_login import current_user
 
-from domain import invoice_explain, invoice_pdf, refunds
+from domain import invoice_explain, refunds
+from outbound import invoice_pdf
 from domain.errors import FieldError
 from domain.barcode import virtual_barcode
 from domain.iban import format_iban
-from domain.reference import group
+from formatting import format_reference
 from models import Credit, Invoice, InvoiceRow
 from views.helpers import Form, client_ip, get_owned_or_404, redirect_after_post, render, resident_required
 from views.labels import label
@@ -92,8 +93,8 @@ def detail(invoice_id):
     return render("invoices/detail.html", pdf_url=url_for("invoices.pdf", invoice_id=invoice.id), invoice=invoice,
                   rows=rows, sections=[(n, rs) for n, rs in sections if rs], explained=explained,
                   meter=explained.meter, utility=utility,
-                  grouped_reference=group(invoice.reference),
-                  grouped_rf=group(invoice.rf_reference) if invoice.rf_reference else None,
+                  grouped_reference=format_reference(invoice.reference),
+                  grouped_rf=format_reference(invoice.rf_reference) if invoice.rf_reference else None,
                   barcode=(virtual_barcode(utility["iban"], invoice.total, invoice.reference, invoice.due_date)
                            if explained.to_pay else None),
                   iban_grouped=format_iban(utility["iban"]), bic=utility["bic"])

@@ -7,7 +7,7 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 
 from domain.errors import FieldError
-from domain.formatting import format_date
+from formatting import format_date
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
 
 MESSAGES = {

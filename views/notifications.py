@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from domain import notifications, push
+from domain import notifications
+from outbound import notify, push
 from extensions import csrf
 from models import NotificationPref, PushSubscription, User
 from views.helpers import client_ip
@@ -53,7 +54,7 @@ def push_subscribe():
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the proof; mail clients post here (RFC 8058)
 def unsubscribe(token):
-    found = notifications.read_unsubscribe_token(token)
+    found = notify.read_unsubscribe_token(token)
     if found is None:
         abort(404)
     user_id, kind = found

@@ -15,7 +15,7 @@ from domain.customers import update_billing_address
 from peewee import JOIN
 from models import ConsumptionPoint, Property, WasteContract, WasteOrder
 from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
-from domain.formatting import DATE_INPUT_FORMATS as DATE_FORMATS
+from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
 from views.waste import contract_summaries
 
 bp = Blueprint("properties", __name__, url_prefix="/properties")

@@ -14,8 +14,10 @@ from domain import (bankfiles, compost, decisions, dunning, interest, jobs, paym
 from domain import owner_change as ownership  # the view below has the module's name
 from domain import customers as customers_domain
 from domain.accounts import normalize_customer_number
+from domain.billing_runs import BillingSettings
+from domain.interest import InterestSettings
 from domain.errors import FieldError
-from domain.formatting import DATE_INPUT_FORMATS
+from formatting import DATE_INPUT_FORMATS
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, JobRun, Meter,
                     Outbox, Payment, Property, Reading, Reminder, SchedulerLease, SupportMessage, SupportThread, User,
                     WasteContract, WasteOrder)
@@ -250,16 +252,16 @@ def compost_csv():
 @bp.route("/billing", methods=["GET", "POST"])
 @staff_required
 def billing():
-    cfg = current_app.config
+    settings = BillingSettings.from_config(current_app.config)
     if request.method == "POST":
         upload = request.files.get("payments")
         if upload is None or not upload.filename:
             flash(_("Choose a payment file."), "error")
             return redirect_after_post(url_for("staff.billing"))
         try:
-            summary = payments.import_file(upload.read(), statement_accounts=_statement_accounts(),
-                                           refund_threshold=cfg["CREDIT_REFUND_THRESHOLD"], staff=current_user,
-                                           ip=client_ip())
+            summary = payments.import_file(upload.read(), statement_accounts=settings.statement_accounts,
+                                           refund_threshold=settings.credit_refund_threshold,
+                                           staff=current_user, ip=client_ip())
         except bankfiles.PaymentFileError as error:
             flash(_("The file could not be read: %(error)s",
                     error=PAYMENT_FILE_ERRORS.get(error.code, error.code) % error.values), "error")
@@ -281,12 +283,8 @@ def billing():
                .where(Credit.refund_due & Credit.refunded_at.is_null()).order_by(Credit.id))
     return render("staff/billing.html", runs=list(runs), unmatched=list(unmatched), refunds=list(refunds),
                   reminders=list(reminders), collection=list(dunning.collection_list(today()).limit(PAGE)),
-                  problems=PAYMENT_PROBLEMS, statement_accounts=_statement_accounts(),
-                  rates=interest.rate_statement(cfg, today()))
-
-
-def _statement_accounts() -> list[str]:
-    return [a.strip() for a in str(current_app.config["PAYMENT_STATEMENT_ACCOUNTS"]).split(",") if a.strip()]
+                  problems=PAYMENT_PROBLEMS, statement_accounts=settings.statement_accounts,
+                  rates=interest.rate_statement(InterestSettings.from_config(current_app.config), today()))
 
 
 PAYMENT_FILE_ERRORS = {
@@ -383,7 +381,8 @@ def owner_change(point_id):
             if new is None:
                 raise FieldError("customer_number", "unknown_customer")
             invoice = ownership.change_owner(point, possession=form.possession.data, reading_value=form.reading.data,
-                                          new_customer=new, staff=current_user, settings=current_app.config,
+                                          new_customer=new, staff=current_user,
+                                          settings=BillingSettings.from_config(current_app.config),
                                           today=today())
         except FieldError as error:
             apply_error(form, error)

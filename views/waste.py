@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from domain import schedule, waste
 from domain.calendar_grid import add_months, month_grid
 from models.clock import today
-from domain.formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
+from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
 from domain.pricing import emptying_price, offered_bin_sizes
 from domain.errors import FieldError
 from domain.waste import WasteSettings

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from domain import accounts, support, water
 from models.clock import today
 from domain.errors import FieldError
-from domain.formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
+from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
 from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key,
                            redirect_after_post, render, safe_next, water_access_required)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from domain import demo
+import demo
 from models import db
 from tests.conftest import make_app
 from tests.smtp import free_port

@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from domain import mail, schedule
+from domain import schedule
+from outbound import mail
 from models.clock import today
 from models import Property, User, WasteContract
 from tests.journeys.conftest import LOCALES, PHONE, assert_accessible

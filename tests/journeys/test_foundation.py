@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from domain import demo
+import demo
 from models import User
 from tests.journeys.conftest import assert_accessible
 

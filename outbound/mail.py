@@ -22,6 +22,7 @@ from flask_babel import force_locale, lazy_gettext as _l
 
 from models.clock import utcnow
 from models import Outbox
+from outbound.links import external_url
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,6 @@ SUBJECTS = {
     "reading_reminder": _l("Time to report your water meter reading"),
     "compost_renewal": _l("Your composting notification is about to expire"),
 }
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, built from BASE_URL (no request needed)."""
-    path = current_app.url_map.bind("").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def queue(recipient: str, template: str, language: str, *, kind: str, unsubscribe: str | None = None,

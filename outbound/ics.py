@@ -1,4 +1,4 @@
-"""The calendar feed: a property's planned emptyings of the next 12 months as RFC 5545."""
+"""The calendar feed: a property's planned emptyings as RFC 5545."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,13 +6,13 @@ import datetime as dt
 from flask_babel import force_locale, gettext as _
 from icalendar import Alarm, Calendar, Event
 
-from domain import schedule
+from formatting import format_date
 from models.clock import utcnow
 
 
-
-def feed(prop, plans, lang: str, start: dt.date) -> bytes:
-    end = start + dt.timedelta(days=365)
+def feed(prop, emptyings, lang: str) -> bytes:
+    """The feed of `emptyings` (schedule.PlannedEmptying, in date order): one event a day
+    and waste type, with an alarm the evening before."""
     stamp = utcnow().replace(tzinfo=dt.timezone.utc)
     calendar = Calendar()
     calendar.add("prodid", "-//Kotipiha//Emptying calendar//FI")
@@ -23,13 +23,12 @@ def feed(prop, plans, lang: str, start: dt.date) -> bytes:
     with force_locale(lang):
         calendar.add("x-wr-calname", _("Emptyings: %(address)s", address=prop.street))
         calendar.add("x-wr-timezone", "Europe/Helsinki")
-        for plan in plans:
-            for emptying in schedule.planned_emptyings(plan, start, end):
-                key = (emptying.day, emptying.waste_type)
-                if key in seen:
-                    continue
-                seen.add(key)
-                calendar.add_component(_event(prop, emptying, stamp))
+        for emptying in emptyings:
+            key = (emptying.day, emptying.waste_type)
+            if key in seen:
+                continue
+            seen.add(key)
+            calendar.add_component(_event(prop, emptying, stamp))
     return calendar.to_ical()
 
 
@@ -45,7 +44,7 @@ def _event(prop, emptying, stamp) -> Event:
     event.add("transp", "TRANSPARENT")
     if emptying.moved:
         event.add("description", _("Moved from %(date)s because of a public holiday.",
-                                   date=f"{emptying.planned_day.day}.{emptying.planned_day.month}.{emptying.planned_day.year}"))
+                                   date=format_date(emptying.planned_day)))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", _("Put the bin out tonight: %(waste)s is emptied tomorrow (±1 day).",
@@ -53,16 +52,3 @@ def _event(prop, emptying, stamp) -> Event:
     alarm.add("trigger", dt.timedelta(hours=-6))  # 18.00 the evening before
     event.add_component(alarm)
     return event
-
-
-def renew_feed_token(prop, user) -> bool:
-    """A new secret address for the property's calendar feed (the old one stops working);
-    True when there was one before."""
-    import secrets
-    from models import AuditLog, Property, db
-    had_one = bool(prop.calendar_token)
-    with db.atomic():
-        prop.calendar_token = secrets.token_urlsafe(24)
-        prop.save(only=[Property.calendar_token])
-        AuditLog.record(user, "calendar_feed_renew" if had_one else "calendar_feed_create", prop)
-    return had_one

@@ -18,8 +18,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from domain.formatting import format_date, format_money, format_number, format_unit_price
-from domain.reference import group
+from formatting import format_date, format_money, format_number, format_unit_price
+from formatting import format_reference
 
 
 def epc_qr(*, bic: str, name: str, iban: str, amount: Decimal, rf_reference: str):
@@ -56,7 +56,7 @@ def render(invoice, rows, *, lang: str, labels, utility: dict, explained, barcod
             pdf.drawString(20 * mm, y, line)
             y -= 5 * mm
         facts = [(_("Customer number"), customer.number), (_("Date"), format_date(invoice.invoice_date)),
-                 (_("Due"), format_date(invoice.due_date)), (_("Reference"), group(invoice.reference))]
+                 (_("Due"), format_date(invoice.due_date)), (_("Reference"), format_reference(invoice.reference))]
         fy = height - 28 * mm
         for label, value in facts:
             pdf.drawRightString(width - 60 * mm, fy, f"{label}:")
@@ -132,8 +132,8 @@ def _payment_slip(pdf, invoice, utility, barcode: str | None, lang: str) -> None
     pdf.line(15 * mm, 95 * mm, width - 15 * mm, 95 * mm)
     pdf.setFont("Helvetica", 9)
     lines = [(_("Recipient"), utility["name"]), (_("Account"), f"{utility['iban']}  {utility['bic']}"),
-             (_("Reference"), group(invoice.reference)),
-             ("RF", group(invoice.rf_reference) if invoice.rf_reference else ""),
+             (_("Reference"), format_reference(invoice.reference)),
+             ("RF", format_reference(invoice.rf_reference) if invoice.rf_reference else ""),
              (_("Due"), format_date(invoice.due_date))]
     if barcode is not None:
         lines.append((_("Amount"), format_money(invoice.total, lang)))

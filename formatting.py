@@ -55,3 +55,13 @@ def format_unit_price(value: Decimal, lang: str) -> str:
     value = Decimal(value).normalize()
     decimals = max(2, min(4, -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0))
     return f"{format_number(value, lang, decimals=decimals)}\u00a0€"
+
+
+def format_reference(ref: str) -> str:
+    """A payment reference in print form: groups of five from the right (12345 67890), RF in groups of four."""
+    if ref.startswith("RF"):
+        return " ".join(ref[i:i + 4] for i in range(0, len(ref), 4))
+    head = len(ref) % 5
+    parts = [ref[:head]] if head else []
+    parts += [ref[i:i + 5] for i in range(head, len(ref), 5)]
+    return " ".join(parts)
