@@ -76,10 +76,10 @@ def test_extra_emptying_error_keeps_the_input(client, homes):
     assert response.status_code == 422
     assert "arkipäivä" in page and "Koira pihalla" in page
     htmx = client.post(url, data={"day": "2026-11-28", "bins": "1", "terms": "y", "request_key": "k"},
-                       headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client, url)})
+                       headers={"HX-Request": "true", "HX-Target": "extra-emptying", "X-CSRFToken": csrf_token(client, url)})
     assert htmx.status_code == 422 and "<html" not in htmx.get_data(as_text=True)
     ok = client.post(url, data={"day": "2026-11-25", "bins": "1", "terms": "y", "request_key": "k2"},
-                     headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client, url)})
+                     headers={"HX-Request": "true", "HX-Target": "extra-emptying", "X-CSRFToken": csrf_token(client, url)})
     assert ok.status_code == 204 and ok.headers["HX-Redirect"].startswith(f"/properties/{a.id}")
 
 
@@ -181,7 +181,7 @@ def test_property_search_as_you_type_and_without_javascript(client, app):
     login(client, user.username)
     page = client.get("/properties/?q=mänty").get_data(as_text=True)
     assert "MÄNTYTIE 4" in page and "KOIVUKUJA 9" not in page
-    fragment = client.get("/properties/?q=koivu", headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.get("/properties/?q=koivu", headers={"HX-Request": "true", "HX-Target": "property-list"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="property-list"') and "KOIVUKUJA 9" in fragment
 
 

@@ -1,7 +1,7 @@
 """The resident's own account: contact details, language and password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import PasswordField, SelectField, StringField
@@ -11,7 +11,7 @@ from domain import accounts
 from domain.errors import FieldError
 from views.auth import password_fields
 from views.messages import apply_error, form_status
-from views.helpers import Form, ValidEmail, client_ip
+from views.helpers import Form, ValidEmail, client_ip, render
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -35,7 +35,7 @@ class PasswordForm(Form):
 
 
 def _page(profile, password, status=200):
-    return render_template("account/index.html", profile=profile, password=password), status
+    return render("account/index.html", status=status, profile=profile, password=password)
 
 
 @bp.route("/", methods=["GET"])
@@ -108,4 +108,4 @@ def undo_email_change(token):
             session.clear()
             flash(_("The email address is restored and every device is logged out."), "success")
             return redirect(url_for("auth.login"), 303)
-    return render_template("account/email_undo.html", change=change, token=token), 200 if change else 404
+    return render("account/email_undo.html", status=200 if change else 404, change=change, token=token)

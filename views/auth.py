@@ -1,7 +1,7 @@
 """Registration, login, logout and the forgotten-password flow."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from wtforms import BooleanField, PasswordField, StringField
@@ -10,7 +10,7 @@ from wtforms.validators import EqualTo, InputRequired, Length
 from domain import accounts
 from domain.errors import FieldError
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
-from views.helpers import Form, ValidEmail, client_ip, home_for, safe_next
+from views.helpers import Form, ValidEmail, client_ip, home_for, render, safe_next
 from views.messages import apply_error, form_status
 
 bp = Blueprint("auth", __name__)
@@ -89,7 +89,7 @@ def login():
                 start_session(user, remember=form.remember.data)
                 return redirect(safe_next(request.args.get("next"), home_for(user)), 303)
             form.form_errors.append(_("The username or password is wrong."))
-    return render_template("auth/login.html", form=form), form_status(form)
+    return render("auth/login.html", status=form_status(form), form=form)
 
 
 @bp.post("/logout")
@@ -129,7 +129,7 @@ def register():
             start_session(user)
             flash(_("Welcome to Kotipiha! Your properties are listed below."), "success")
             return redirect(url_for("properties.index"), 303)
-    return render_template("auth/register.html", form=form), form_status(form)
+    return render("auth/register.html", status=form_status(form), form=form)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -138,14 +138,14 @@ def forgot_password():
     if form.validate_on_submit():
         accounts.start_password_reset(form.login.data, minutes=current_app.config["PASSWORD_RESET_MINUTES"],
                                       ip=client_ip())
-        return render_template("auth/forgot_sent.html")
-    return render_template("auth/forgot.html", form=form), form_status(form)
+        return render("auth/forgot_sent.html")
+    return render("auth/forgot.html", status=form_status(form), form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token):
     if accounts.reset_for_token(token) is None:
-        return render_template("auth/reset_invalid.html"), 404
+        return render("auth/reset_invalid.html", status=404)
     form = ResetForm()
     if form.validate_on_submit():
         try:
@@ -157,4 +157,4 @@ def reset_password(token):
             session.clear()
             flash(_("Your password has been changed. Log in with the new password."), "success")
             return redirect(url_for("auth.login"), 303)
-    return render_template("auth/reset.html", form=form), form_status(form)
+    return render("auth/reset.html", status=form_status(form), form=form)

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from domain import compost
 from models.clock import today
 from models import CompostNotice, Property
+from views.messages import form_status
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
                            render, resident_required)
 from views.labels import LABELS
@@ -104,8 +105,8 @@ def new():
                     date=f"{notice.valid_until.day}.{notice.valid_until.month}.{notice.valid_until.year}"),
                   "success")
             return redirect_after_post(url_for("compost.index"))
-    status = 422 if form.is_submitted() and form.errors else 200
-    return render("compost/new.html", "compost/_form.html", status=status, form=form, renews=renews,
+    status = form_status(form)
+    return render("compost/new.html", {"compost-form": "compost/_form.html"}, status=status, form=form, renews=renews,
                   shared_url=current_app.config["SHARED_COMPOSTER_FORM_URL"])
 
 

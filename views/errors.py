@@ -1,8 +1,9 @@
 """Translated error pages."""
 from __future__ import annotations
 
-from flask import render_template
 from flask_wtf.csrf import CSRFError
+
+from views.helpers import render
 
 
 def init_app(app) -> None:
@@ -13,8 +14,8 @@ def init_app(app) -> None:
     @app.errorhandler(500)
     def _error(error):
         code = getattr(error, "code", 500)
-        return render_template("errors/error.html", code=code), code
+        return render("errors/error.html", status=code, code=code)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return render_template("errors/error.html", code="csrf"), 400
+        return render("errors/error.html", status=400, code="csrf")

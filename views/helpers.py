@@ -11,15 +11,20 @@ from flask_login import AnonymousUserMixin, current_user, login_required
 from flask_wtf import FlaskForm
 
 
-def render(page: str, fragment: str | None = None, *, status: int = 200, **context):
-    """Render the whole page, or only `fragment` for an htmx request that targets it.
+def render(page: str, fragments: dict[str, str] | None = None, *, status: int = 200, **context):
+    """Render the whole page, or for an htmx request the fragment its target names.
 
-    The page template includes the fragment file, so markup is never written twice.
+    `fragments` maps the id of an element of the page (the htmx target) to the template
+    that renders only that element; the page includes the same file, so markup is never
+    written twice. Any other request (no JavaScript, a boosted link, a target not in the
+    map) gets the whole page.
     """
     assert isinstance(status, int), "render(status=…) is the HTTP status; name template variables otherwise"
     g.vary_htmx = True
-    wants_fragment = fragment and request.htmx and not request.htmx.boosted
-    return render_template(fragment if wants_fragment else page, **context), status
+    template = page
+    if fragments and request.htmx and not request.htmx.boosted:
+        template = fragments.get(request.htmx.target or "", page)
+    return render_template(template, **context), status
 
 
 MAX_ID = 2**63 - 1  # the largest id the databases store; a larger one names nothing

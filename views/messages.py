@@ -97,5 +97,5 @@ def apply_error(form, error: FieldError) -> None:
 
 
 def form_status(form) -> int:
-    """422 for a sent form with errors (htmx swaps it in), 200 otherwise."""
-    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    """422 for a form with errors (htmx swaps it in all the same), 200 otherwise."""
+    return 422 if any(f.errors for f in form) or form.form_errors else 200

@@ -1,7 +1,7 @@
 """Notification preferences, and the one-click unsubscribe link of every reminder."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,7 +9,7 @@ from domain import notifications
 from outbound import notify, push
 from extensions import csrf
 from models import NotificationPref, PushSubscription, User
-from views.helpers import client_ip
+from views.helpers import client_ip, render
 
 bp = Blueprint("notifications", __name__)
 
@@ -26,8 +26,7 @@ def preferences():
     chosen = {(kind, channel): NotificationPref.wants(current_user, kind, channel)
               for kind in NotificationPref.KINDS for channel in NotificationPref.CHANNELS}
     devices = PushSubscription.select().where(PushSubscription.user == current_user).count()
-    return render_template("account/notifications.html", chosen=chosen, devices=devices,
-                           push_key=push.public_key())
+    return render("account/notifications.html", chosen=chosen, devices=devices, push_key=push.public_key())
 
 
 @bp.get("/push/key")
@@ -63,5 +62,5 @@ def unsubscribe(token):
         abort(404)
     if request.method == "POST":
         notifications.unsubscribe(user, kind, ip=client_ip())
-        return render_template("account/unsubscribed.html", kind=kind, done=True, token=token)
-    return render_template("account/unsubscribed.html", kind=kind, done=False, token=token)
+        return render("account/unsubscribed.html", kind=kind, done=True, token=token)
+    return render("account/unsubscribed.html", kind=kind, done=False, token=token)

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from models import LANGUAGES, User
 from views.auth import LoginForm
-from views.helpers import home_for, safe_next
+from views.helpers import home_for, render, safe_next
 
 bp = Blueprint("pages", __name__)
 
@@ -67,7 +67,7 @@ def _template_helpers():
 def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
-    return render_template("pages/index.html", form=LoginForm())
+    return render("pages/index.html", form=LoginForm())
 
 
 @bp.post("/language")
@@ -88,22 +88,22 @@ def health():
 
 @bp.route("/terms")
 def terms():
-    return render_template("pages/terms.html")
+    return render("pages/terms.html")
 
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    return render("pages/privacy.html")
 
 
 @bp.route("/accessibility")
 def accessibility():
-    return render_template("pages/accessibility.html")
+    return render("pages/accessibility.html")
 
 
 @bp.route("/offline")
 def offline():
-    return render_template("pages/offline.html", bare=True)
+    return render("pages/offline.html", bare=True)
 
 
 @bp.route("/manifest.webmanifest")

@@ -15,6 +15,7 @@ from domain.customers import update_billing_address
 from peewee import JOIN
 from models import ConsumptionPoint, Property, WasteContract, WasteOrder
 from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
+from views.messages import form_status
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
 from views.waste import contract_summaries
 
@@ -31,7 +32,7 @@ def index():
     order = {t: i for i, t in enumerate(Property.BUILDING_TYPES)}
     rows = sorted(properties, key=lambda p: (order.get(p.building_type, 99), p.street))
     groups = [(t, list(g)) for t, g in groupby(rows, key=lambda p: p.building_type)]
-    return render("properties/index.html", "properties/_list.html", groups=groups, query=query)
+    return render("properties/index.html", {"property-list": "properties/_list.html"}, groups=groups, query=query)
 
 
 class OrdersFilter(Form):
@@ -63,11 +64,9 @@ def _orders_context(prop):
 @resident_required
 def detail(property_id):
     prop = get_owned_or_404(Property, property_id)
-    if request.htmx and request.htmx.target == "orders":
-        return render("properties/detail.html", "properties/_orders.html", prop=prop, **_orders_context(prop))
     points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
-    return render("properties/detail.html", prop=prop, summaries=contract_summaries(prop, today()),
-                  points=points, **_orders_context(prop))
+    return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
+                  summaries=contract_summaries(prop, today()), points=points, **_orders_context(prop))
 
 
 class BillingAddressForm(Form):
@@ -79,6 +78,9 @@ class BillingAddressForm(Form):
         Regexp(r"^\d{5}$", message=_l("A postal code has five digits, for example 45100."))])
     post_office = StringField(_l("Post office"), validators=[InputRequired(_l("Enter the post office.")),
                                                             Length(max=60)])
+
+
+BILLING_ADDRESS = {"billing-address": "properties/_billing_address.html"}  # shown and edited in place
 
 
 @bp.route("/<int:property_id>/billing-address", methods=["GET", "POST"])
@@ -96,14 +98,10 @@ def billing_address(property_id):
                                postal_code=form.postal_code.data, post_office=form.post_office.data,
                                ip=request.remote_addr)
         if request.htmx:
-            return render("properties/detail.html", "properties/_billing_address.html",
-                          prop=prop, editing=False, saved=True)
+            return render("properties/billing_address.html", BILLING_ADDRESS, prop=prop, editing=False, saved=True)
         flash(_("The billing address has been saved."), "success")
         return redirect_after_post(url_for("properties.detail", property_id=prop.id))
-    status = 422 if form.errors else 200
     if not request.htmx and not editing:  # the fragment's own URL opened as a page
         return redirect(url_for("properties.detail", property_id=prop.id) + "#billing-address", 303)
-    if not request.htmx and editing:
-        return render("properties/billing_address.html", prop=prop, form=form, editing=True, status=status)
-    return render("properties/detail.html", "properties/_billing_address.html", status=status,
+    return render("properties/billing_address.html", BILLING_ADDRESS, status=form_status(form),
                   prop=prop, form=form, editing=editing)

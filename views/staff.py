@@ -23,7 +23,7 @@ from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credi
                     WasteContract, WasteOrder)
 from models.clock import now, today
 from views.helpers import MAX_ID, Form, client_ip, new_request_key, redirect_after_post, render, staff_required
-from views.messages import apply_error
+from views.messages import apply_error, form_status
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 100
@@ -132,7 +132,7 @@ def thread(thread_id):
         return redirect_after_post(url_for("staff.thread", thread_id=item.id))
     messages = (SupportMessage.select(SupportMessage, User).join(User, JOIN.LEFT_OUTER)
                 .where(SupportMessage.thread == item).order_by(SupportMessage.created_at, SupportMessage.id))
-    status = 422 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render("staff/thread.html", status=status, thread=item, messages=list(messages), form=form)
 
 
@@ -172,7 +172,7 @@ def review_reading(reading_id):
 def customers():
     q = (request.args.get("q") or "").strip()[:100]
     found = list(customers_domain.search(q).limit(50)) if len(q) >= 2 else []
-    return render("staff/customers.html", "staff/_customer_results.html", q=q, customers=found)
+    return render("staff/customers.html", {"customer-results": "staff/_customer_results.html"}, q=q, customers=found)
 
 
 @bp.route("/customers/<int:customer_id>")
@@ -355,7 +355,7 @@ def meter_change(point_id):
         else:
             flash(_("Meter %(old)s replaced by %(new)s.", old=old.number, new=new.number), "success")
             return redirect_after_post(url_for("staff.customer", customer_id=point.property.customer_id))
-    status = 422 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render("staff/meter_change.html", status=status, point=point, form=form, old=old)
 
 
@@ -390,7 +390,7 @@ def owner_change(point_id):
             flash(_("Owner changed. Final invoice %(number)s, %(amount)s, to the previous owner.",
                     number=invoice.number, amount=f"{invoice.total:.2f} €".replace(".", ",")), "success")
             return redirect_after_post(url_for("staff.customer", customer_id=new.id))
-    status = 422 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render("staff/owner_change.html", status=status, point=point, form=form)
 
 

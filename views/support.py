@@ -13,7 +13,7 @@ from models import Property, SupportMessage, SupportThread
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
                            render, resident_required)
 from views.labels import LABELS
-from views.messages import apply_error
+from views.messages import apply_error, form_status
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -71,8 +71,8 @@ def index():
                     "email address, in your email."), "success")
             return redirect_after_post(url_for("support.thread", thread_id=thread.id))
     threads = (SupportThread.visible_to(current_user).order_by(SupportThread.updated_at.desc()))
-    status = 422 if form.is_submitted() and form.errors else 200
-    return render("support/index.html", "support/_form.html", status=status, form=form,
+    status = form_status(form)
+    return render("support/index.html", {"support-form": "support/_form.html"}, status=status, form=form,
                   threads=list(threads), properties=properties)
 
 
@@ -90,5 +90,5 @@ def thread(thread_id):
         return redirect_after_post(url_for("support.thread", thread_id=item.id))
     messages = (SupportMessage.select().where((SupportMessage.thread == item) & ~SupportMessage.internal)
                 .order_by(SupportMessage.created_at, SupportMessage.id))
-    status = 422 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render("support/thread.html", status=status, thread=item, messages=list(messages), form=form)

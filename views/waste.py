@@ -20,7 +20,7 @@ from domain.errors import FieldError
 from domain.waste import WasteSettings
 from models import Emptying, Property, WasteContract, WasteOrder
 from views.labels import label
-from views.messages import apply_error, message
+from views.messages import apply_error, form_status, message
 from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
                            redirect_after_post, render, resident_required)
 
@@ -110,12 +110,16 @@ def calendar(property_id):
                    texts=calendar_texts(lang),
                    previous_month=add_months(first, -1), next_month=add_months(first, 1),
                    waste_types=sorted({p.waste_type for p in plans}, reverse=True))
-    if request.htmx and request.htmx.target == "calendar":
-        return render("waste/calendar.html", "waste/_calendar.html", **context)
-    return render("waste/calendar.html", summaries=contract_summaries(prop, day, plans), **context)
+    return render("waste/calendar.html", {"calendar": "waste/_calendar.html"},
+                  summaries=contract_summaries(prop, day, plans), **context)
 
 
 # -- extra emptying -----------------------------------------------------------------------
+
+# The form replaces itself; its price preview (hx-select) takes the price from the same fragment.
+EXTRA_FRAGMENTS = {"extra-emptying": "waste/_extra_emptying_form.html",
+                   "extra-price": "waste/_extra_emptying_form.html"}
+
 
 class ExtraEmptyingForm(Form):
     day = DateField(_l("Desired date"), format=DATE_FORMATS,
@@ -158,8 +162,8 @@ def extra_emptying(property_id, contract_id):
     bins = form.bins.data if isinstance(form.bins.data, int) and 1 <= form.bins.data <= contract.bin_count else contract.bin_count
     price = emptying_price(contract.waste_type, contract.bin_size, bins,
                            form.day.data if isinstance(form.day.data, dt.date) else earliest)
-    status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
-    return render("waste/extra_emptying.html", "waste/_extra_emptying_form.html", status=status,
+    status = form_status(form)
+    return render("waste/extra_emptying.html", EXTRA_FRAGMENTS, status=status,
                   prop=prop, contract=contract, form=form, price=price, earliest=earliest)
 
 
@@ -214,8 +218,8 @@ def change(property_id, contract_id, kind):
             flash(_("Your request has been sent. Customer service processes it and may contact "
                     "you; you can follow its status under Orders."), "success")
             return redirect_after_post(url_for("properties.detail", property_id=prop.id) + "#orders")
-    status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
-    return render("waste/change.html", "waste/_change_form.html", status=status, prop=prop,
+    status = form_status(form)
+    return render("waste/change.html", {"change-form": "waste/_change_form.html"}, status=status, prop=prop,
                   contract=contract, kind=kind, form=form, earliest=earliest,
                   settings=settings())
 
@@ -264,8 +268,12 @@ def order_service(property_id):
         step = 3
     limit = cfg.mixed_max_interval if waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
     form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
+    form.waste_type.choices = [(kind, _("Mixed waste bin") if kind == "mixed" else _("Biowaste bin (ventilated)"))
+                               for kind in ("mixed", "bio") if not (kind == "bio" and bio_reason)]
+    form.bin_size.choices = [(size, size) for size, _price in offers]
     context = dict(prop=prop, form=form, bio_reason=bio_reason, earliest=earliest,
-                   existing=existing, offers=offers, bio_reason_text=_biowaste_text(bio_reason, cfg) if bio_reason else None)
+                   existing=existing, prices=dict(offers),
+                   bio_reason_text=_biowaste_text(bio_reason, cfg) if bio_reason else None)
     if step == 3 and request.method == "GET" and request.args.get("step") != "confirm":
         if form.effective.data is None and not form.effective.raw_data:
             form.effective.data, form.bins.data = earliest, form.bins.data or 1
@@ -275,8 +283,8 @@ def order_service(property_id):
         if step == 4 and request.method == "POST" and form.terms.validate(form):
             return _place_service_order(form, prop, day, cfg, existing)
     context["step"] = step
-    status = 422 if any(f.errors for f in form) or form.form_errors else 200
-    return render("waste/order_service.html", "waste/_order_service.html", status=status, **context)
+    status = form_status(form)
+    return render("waste/order_service.html", {"order-service": "waste/_order_service.html"}, status=status, **context)
 
 
 def _biowaste_text(code: str, cfg: WasteSettings) -> str:

@@ -16,9 +16,10 @@ from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
 from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key,
                            redirect_after_post, render, safe_next, water_access_required)
-from views.messages import apply_error
+from views.messages import apply_error, form_status
 
 bp = Blueprint("water", __name__, url_prefix="/water")
+READING_FORM = {"reading-form": "water/_reading_form.html"}  # the form replaces itself
 
 
 
@@ -68,7 +69,7 @@ def access():
                                           url_for("water.point", point_id=point.id)), 303)
             form.form_errors.append(_("The consumption point number and the meter number do not "
                                       "match. Both are on your reading card and your water invoice."))
-    status = 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
+    status = form_status(form)
     return render("water/access.html", form=form, status=status)
 
 
@@ -110,9 +111,8 @@ def point(point_id):
     by = request.args.get("by", "month") if request.args.get("by") in ("month", "quarter", "year") else "month"
     context = point_context(point)
     context.update(consumption_context(point, by, context["estimate"]))
-    if request.htmx and request.htmx.target == "consumption":
-        return render("water/point.html", "water/_consumption.html", **context)
-    return render("water/point.html", form=reading_form(point), **context)
+    return render("water/point.html", {"consumption": "water/_consumption.html"},
+                  form=reading_form(point), **context)
 
 
 def consumption_context(point, by: str, estimate: int) -> dict:
@@ -169,7 +169,7 @@ def reading_form(point, formdata=None):
 def report(point_id):
     point = get_owned_or_404(ConsumptionPoint, point_id)
     if request.method == "GET":
-        return render("water/report.html", "water/_reading_form.html", **point_context(point),
+        return render("water/report.html", READING_FORM, **point_context(point),
                       form=reading_form(point))
     form = reading_form(point, request.form)
     implausible = None
@@ -185,7 +185,7 @@ def report(point_id):
                                     start_value=form.value.data, today=today(), by_staff=False, ip=client_ip())
             except FieldError as error:
                 apply_error(form, error)
-                return render("water/report.html", "water/_reading_form.html", status=422,
+                return render("water/report.html", READING_FORM, status=422,
                               **point_context(point), form=form, implausible=None)
             flash(_("Thank you. The new meter %(number)s is registered from %(date)s; customer service checks "
                     "the replacement.", number=replaced, date=format_date(form.day.data)), "success")
@@ -207,7 +207,7 @@ def report(point_id):
                 message += " " + _("Customer service checks it because it differs from the estimate.")
             flash(message, "success")
             return redirect_after_post(url_for("water.point", point_id=point.id))
-    return render("water/report.html", "water/_reading_form.html", status=422,
+    return render("water/report.html", READING_FORM, status=422,
                   **point_context(point), form=form, implausible=implausible)
 
 
@@ -253,5 +253,5 @@ def feedback(point_id):
         flash(_("Thank you for your feedback.") + (" " + _("We answer to %(email)s.", email=email)
                                                       if email else ""), "success")
         return redirect_after_post(url_for("water.point", point_id=point.id))
-    status = 422 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render("water/feedback.html", point=point, form=form, status=status)

@@ -48,7 +48,7 @@ def test_interval_request_approved_by_staff_changes_the_calendar_and_emails(page
     log_in(page, "maija")
     page.goto(f"/properties/{home.id}/contracts/{contract.id}/change/interval")
     page.fill("#effective", effective.isoformat())
-    page.check("#interval-3")  # every 4 weeks
+    page.check("#interval-4")  # every 4 weeks
     page.get_by_role("button", name="Lähetä pyyntö").click()
     expect(page.locator("#orders")).to_contain_text("Odottaa asiakaspalvelua")
 
@@ -89,7 +89,7 @@ def test_support_message_answered_by_staff_reaches_the_resident(page, browser, l
     page.select_option("#category", "emptying")
     page.fill("#subject", "Astia jäi tyhjentämättä")
     page.fill("#body", "Tiistaina auto ei käynyt.")
-    page.check("#contact_method-0")
+    page.check("#contact_method-email")
     page.get_by_role("button", name="Lähetä").click()
     page.wait_for_url(re.compile(r"/support/\d+$"))
     assert_accessible(page)

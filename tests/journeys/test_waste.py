@@ -85,7 +85,7 @@ def test_interval_request_with_a_wrong_date_keeps_the_input(page, live_server):
     assert_accessible(page)
     page.get_by_role("link", name="Muuta tyhjennysväliä").click()
     page.fill("#effective", "2020-01-01")
-    page.check("#interval-3" if page.locator("#interval-3").is_enabled() else "#interval-0")
+    page.check("#interval-4" if page.locator("#interval-4").is_enabled() else "#interval-1")
     page.fill("#info", "Kompostoimme ruokajätteen")
     page.get_by_role("button", name="Lähetä pyyntö").click()
     assert "aikaisintaan" in page.locator("#effective-error").inner_text()
