@@ -1,9 +1,11 @@
-"""Customers: the changes residents make to their record, and the staff search."""
+"""Customers: the changes residents make to their record, the staff search and the staff's
+view of one customer."""
 from __future__ import annotations
 
 from peewee import JOIN
 
-from models import AuditLog, ConsumptionPoint, Customer, Meter, Property, db
+from models import (AuditLog, ConsumptionPoint, Customer, Invoice, Meter, Property, Reading, SupportThread,
+                    WasteContract, WasteOrder, db)
 
 
 def update_billing_address(user, customer: Customer, *, name, street, postal_code, post_office, ip=None):
@@ -27,3 +29,25 @@ def search(q: str):
     return (Customer.select().where((Customer.name ** term) | (Customer.number ** term) |
                                     Customer.id.in_(matching_properties) | Customer.id.in_(matching_points))
             .order_by(Customer.name))
+
+
+LATEST = 20  # rows of each kind on the customer page
+
+
+def overview(customer: Customer) -> dict:
+    """Everything customer service needs on one page, in a query per kind of row."""
+    properties = list(customer.properties.order_by(Property.street))
+    points = list(ConsumptionPoint.select().where(ConsumptionPoint.property.in_(properties)))
+    return {
+        "properties": properties,
+        "contracts": list(WasteContract.select().where(WasteContract.property.in_(properties))),
+        "points": points,
+        "readings": list(Reading.select(Reading, Meter).join(Meter).where(Meter.point.in_(points))
+                         .order_by(Reading.read_on.desc()).limit(LATEST)),
+        "orders": list(WasteOrder.select().where(WasteOrder.property.in_(properties))
+                       .order_by(WasteOrder.created_at.desc()).limit(LATEST)),
+        "threads": list(SupportThread.select().where(SupportThread.customer == customer)
+                        .order_by(SupportThread.updated_at.desc()).limit(LATEST)),
+        "invoices": list(customer.invoices.order_by(Invoice.invoice_date.desc()).limit(12)),
+        "users": list(customer.users),
+    }

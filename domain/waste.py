@@ -10,7 +10,7 @@ from peewee import IntegrityError
 from domain import schedule
 from domain.errors import FieldError
 from domain.pricing import emptying_price
-from models import AuditLog, Property, WasteContract, WasteOrder, db
+from models import AuditLog, Emptying, Property, WasteContract, WasteOrder, db
 
 TRUCK_INTERVALS = (1, 2, 3, 4)  # weeks the collection trucks drive
 
@@ -182,6 +182,26 @@ def yearly_estimate(waste_type: str, bin_size: int, bins: int, interval: int,
     emptyings = schedule.planned_emptyings(plan, effective, year_end)
     price = emptying_price(waste_type, bin_size, bins, effective)
     return len(emptyings), (price.total * len(emptyings) if price else None)
+
+
+def contract_summaries(prop, on: dt.date, plans=None):
+    """Each contract of the property in force on `on`, with its next and previous emptying
+    and its price per emptying (the property page and the calendar show them)."""
+    contracts = list(WasteContract.active_on(on).where(WasteContract.property == prop)
+                     .order_by(WasteContract.waste_type.desc(), WasteContract.id))
+    plans = {p.contract_id: p for p in (plans or schedule.plans_for(
+        WasteContract.select().where(WasteContract.id.in_([c.id for c in contracts]))))}
+    previous = Emptying.latest_of(contracts, on)
+    summaries = []
+    for contract in contracts:
+        plan = plans[contract.id]
+        terms = plan.terms_on(on)
+        summaries.append({
+            "contract": contract, "terms": terms, "next": schedule.next_emptying(plan, on),
+            "previous": previous.get(contract.id),
+            "price": emptying_price(contract.waste_type, terms.bin_size, terms.bin_count, on),
+        })
+    return summaries
 
 
 def renew_feed_token(prop, user) -> bool:

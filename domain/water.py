@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from domain import accounts
 from domain.errors import FieldError
 from domain.money import largest_remainder
 from domain.positions import MeterPosition
@@ -330,3 +331,17 @@ def forecast_for_year(point: ConsumptionPoint, today: dt.date, spans=None, estim
     estimate = estimate if estimate is not None else annual_estimate(point)
     rest = Fraction(estimate * (year_end - known_until).days, 365)
     return round(used + rest)
+
+
+def open_point(point_number: str, meter_number: str, *, ip: str, settings):
+    """The point whose number and an active meter's number match (the water pages without
+    an account), counted and throttled like a login."""
+    key = f"point:{(point_number or '').strip()}"[:255]
+    attempt = accounts.count_attempt(key, ip, settings)
+    point = (ConsumptionPoint.select().join(Meter)
+             .where((ConsumptionPoint.number == point_number.strip()) &
+                    (Meter.number == meter_number.strip()) & Meter.removed_on.is_null())
+             .first())
+    if point is not None:
+        accounts.succeeded(attempt)
+    return point

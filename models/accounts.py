@@ -5,7 +5,7 @@ import hashlib
 import json
 
 from flask_login import UserMixin
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from models.clock import utcnow
 from models.base import BaseModel
@@ -40,6 +40,7 @@ class User(UserMixin, BaseModel):
     phone = CharField(default="")
     password_hash = CharField()
     role = CharField(default="resident")  # resident | staff | admin
+    STAFF_ROLES = ("staff", "admin")
     language = CharField(default="fi")
     session_version = IntegerField(default=0)
     active = BooleanField(default=True)
@@ -53,7 +54,7 @@ class User(UserMixin, BaseModel):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("staff", "admin")
+        return self.role in self.STAFF_ROLES
 
     @property
     def full_name(self) -> str:
@@ -107,6 +108,20 @@ class AuditLog(BaseModel):
     before_json = TextField(null=True)
     after_json = TextField(null=True)
     ip = CharField(null=True)
+
+    @classmethod
+    def entries(cls, *, action: str = "", staff_only: bool = True):
+        """The log, the latest first, with the actor; of one action, and of staff only."""
+        query = cls.select(cls, User).join(User, JOIN.LEFT_OUTER).order_by(cls.created_at.desc(), cls.id.desc())
+        if action:
+            query = query.where(cls.action == action)
+        if staff_only:
+            query = query.where(User.role.in_(User.STAFF_ROLES))
+        return query
+
+    @classmethod
+    def actions(cls) -> list[str]:
+        return [a for (a,) in cls.select(cls.action).distinct().order_by(cls.action).tuples()]
 
     @classmethod
     def record(cls, actor, action, obj=None, *, before=None, after=None, ip=None):
@@ -194,6 +209,10 @@ class Outbox(BaseModel):
     list_unsubscribe = CharField(null=True)  # the one-click unsubscribe URL of a reminder
 
     MAX_ATTEMPTS = 8
+
+    @classmethod
+    def failed(cls):
+        return cls.select().where(cls.status == "failed")
 
     @classmethod
     def due(cls, moment):

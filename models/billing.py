@@ -30,6 +30,10 @@ class BillingRun(BaseModel):
     def shown_status(self) -> str:
         return interrupted_or(self.status, self.alive_until)
 
+    @classmethod
+    def latest(cls, count: int = 20):
+        return cls.select().order_by(cls.started_at.desc()).limit(count)
+
 
 class Invoice(BaseModel):
     """An invoice with its Finnish reference number and rows.
@@ -117,6 +121,11 @@ class Payment(BaseModel):
     class Meta:
         indexes = ((("source", "source_id"), True),)
 
+    @classmethod
+    def unmatched(cls):
+        """Payments customer service has to look at, the oldest first."""
+        return cls.select().where(cls.status == "unmatched").order_by(cls.paid_on, cls.id)
+
 
 class Reminder(BaseModel):
     """A payment reminder (maksumuistutus): at most two per invoice."""
@@ -131,6 +140,11 @@ class Reminder(BaseModel):
 
     class Meta:
         indexes = ((("invoice", "number"), True),)
+
+    @classmethod
+    def latest(cls, count: int = 50):
+        return (cls.select(cls, Invoice).join(Invoice)
+                .order_by(cls.sent_on.desc(), cls.id.desc()).limit(count))
 
 
 class Credit(BaseModel):
@@ -148,3 +162,10 @@ class Credit(BaseModel):
     @classmethod
     def visible_to(cls, user):
         return cls.of_customer_of(user)
+
+    @classmethod
+    def refunds_due(cls, query=None):
+        """Credits to be paid back and not paid yet (of `query`, else every customer's,
+        with the customer), the oldest first."""
+        query = cls.select(cls, Customer).join(Customer) if query is None else query
+        return query.where(cls.refund_due & cls.refunded_at.is_null()).order_by(cls.id)

@@ -33,6 +33,10 @@ class Property(BaseModel):
         return cls.of_customer_of(user)
 
     @classmethod
+    def municipalities(cls) -> list[str]:
+        return [m for (m,) in cls.select(cls.municipality).distinct().order_by(cls.municipality).tuples()]
+
+    @classmethod
     def search(cls, text: str):
         """A condition matching the address (street, postal code or post office)."""
         term = f"%{text.strip().upper()}%"  # addresses are stored in capitals

@@ -1,7 +1,7 @@
 """Customer support threads."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
 from models.clock import utcnow
 from models.accounts import Customer, User
@@ -29,10 +29,19 @@ class SupportThread(BaseModel):
     request_key = CharField(unique=True)
 
     @classmethod
+    def inbox(cls, status: str = ""):
+        """Threads with their customer, the longest waiting first; of one status if given."""
+        query = cls.select(cls, Customer).join(Customer, JOIN.LEFT_OUTER).order_by(cls.updated_at)
+        if status in cls.STATUSES:
+            query = query.where(cls.status == status)
+        return query
+
+    @classmethod
     def waiting(cls):
         """Threads waiting for an answer, the longest waiting first."""
-        return cls.select().where(cls.status == "open").order_by(cls.updated_at)
+        return cls.inbox("open")
 
+    STATUSES = ("open", "answered", "closed")
     CATEGORIES = ("emptying", "bins_contracts", "invoices", "water", "composting", "other")
 
     class Meta:
@@ -51,3 +60,10 @@ class SupportMessage(BaseModel):
     body = TextField()
     created_at = DateTimeField(default=utcnow)
     request_key = CharField(null=True, unique=True)  # the form's key: a double send adds nothing
+
+    @classmethod
+    def of_thread(cls, thread, *, with_internal: bool):
+        """A thread's messages in order, with their authors; staff notes only for staff."""
+        query = (cls.select(cls, User).join(User, JOIN.LEFT_OUTER).where(cls.thread == thread)
+                 .order_by(cls.created_at, cls.id))
+        return query if with_internal else query.where(~cls.internal)

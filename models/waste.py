@@ -1,8 +1,8 @@
 """Waste collection: contracts, orders and requests, emptyings, composting notices."""
 from __future__ import annotations
 
-from peewee import (BooleanField, CharField, DateField, DateTimeField, DeferredForeignKey,
-                    ForeignKeyField, IntegerField, TextField)
+from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, DeferredForeignKey,
+                    ForeignKeyField, IntegerField, TextField, fn)
 
 from models.clock import utcnow
 from models.accounts import User
@@ -61,16 +61,43 @@ class WasteOrder(BaseModel):
 
     KINDS = ("extra_emptying", "bin_count", "interval", "suspension", "termination",
              "new_service", "change_bin")
+    STATUSES = ("pending", "approved", "rejected")
 
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
 
     @classmethod
+    def queue(cls, *, kind: str = "", status: str = "", municipality: str = ""):
+        """Requests for customer service, oldest first, with their property and contract;
+        narrowed by kind, status and municipality when those are given (and known)."""
+        query = (cls.select(cls, Property, WasteContract).join(Property)
+                 .join_from(cls, WasteContract, JOIN.LEFT_OUTER).order_by(cls.created_at))
+        if kind in cls.KINDS:
+            query = query.where(cls.kind == kind)
+        if status in cls.STATUSES:
+            query = query.where(cls.status == status)
+        if municipality:
+            query = query.where(Property.municipality == municipality)
+        return query
+
+    @classmethod
     def pending(cls):
-        """Requests waiting for customer service, oldest first, with their property."""
-        return (cls.select(cls, Property).join(Property).where(cls.status == "pending")
-                .order_by(cls.created_at))
+        """Requests waiting for customer service, oldest first."""
+        return cls.queue(status="pending")
+
+    @classmethod
+    def of_property(cls, prop):
+        """A property's orders with their contract, the latest made first."""
+        return (cls.select(cls, WasteContract).join(WasteContract, JOIN.LEFT_OUTER)
+                .where(cls.property == prop).order_by(cls.created_at.desc(), cls.id.desc()))
+
+    @classmethod
+    def effective_between(cls, prop, start, end=None):
+        """A property's orders taking effect from `start` (to `end`), the latest date first."""
+        query = (cls.of_property(prop).where(cls.effective_date >= start)
+                 .order_by(cls.effective_date.desc(), cls.id.desc()))
+        return query.where(cls.effective_date <= end) if end else query
 
     @classmethod
     def in_effect(cls):
@@ -90,6 +117,13 @@ class Emptying(BaseModel):
 
     class Meta:
         indexes = ((("contract", "emptied_on"), True),)
+
+    @classmethod
+    def latest_of(cls, contracts, on) -> dict:
+        """{contract id: the day of its latest emptying on or before `on`}."""
+        return dict(cls.select(cls.contract, fn.MAX(cls.emptied_on))
+                    .where(cls.contract.in_(contracts) & (cls.emptied_on <= on))
+                    .group_by(cls.contract).tuples())
 
 
 class CompostNotice(BaseModel):
@@ -119,6 +153,25 @@ class CompostNotice(BaseModel):
     renews = ForeignKeyField("self", null=True, backref="renewals", on_delete="SET NULL")
     request_key = CharField(unique=True)
     created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def renewed_among(cls, notices) -> set[int]:
+        """The ids of those of `notices` that a later notice renews."""
+        return {r for (r,) in cls.select(cls.renews).where(cls.renews.in_(notices)).tuples()}
+
+    @classmethod
+    def register(cls, today, *, municipality: str = "", validity: str = ""):
+        """The register for the waste authority, the latest first: every notice, or those
+        of one municipality, valid (on `today`) or expired."""
+        query = (cls.select(cls, Property).join(Property)
+                 .order_by(cls.notified_on.desc(), cls.id.desc()))
+        if municipality:
+            query = query.where(Property.municipality == municipality)
+        if validity == "valid":
+            query = query.where(cls.valid_until >= today)
+        elif validity == "expired":
+            query = query.where(cls.valid_until < today)
+        return query
 
     COMPOSTER_TYPES = ("insulated_food", "non_insulated", "bokashi", "other")
 

@@ -1,6 +1,8 @@
 """Water: consumption points, meters, readings, billing calendars."""
 from __future__ import annotations
 
+import datetime as dt
+
 from peewee import CharField, DateField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from models.clock import utcnow
@@ -31,6 +33,13 @@ class ConsumptionPoint(BaseModel):
     persons = IntegerField(default=2)
     annual_estimate_m3 = IntegerField(null=True)
     annual_estimate_changed_on = DateField(null=True)
+
+    @classmethod
+    def listed_for(cls, user):
+        """The points `user` may see with their property, in address order."""
+        visible = cls.visible_to(user).select(cls.id)
+        return (cls.select(cls, Property).join(Property).where(cls.id.in_(visible))
+                .order_by(Property.street, cls.number))
 
     @classmethod
     def visible_to(cls, user):
@@ -90,9 +99,17 @@ class Reading(BaseModel):
         return self.status == self.COUNTED_STATUS
 
     @classmethod
+    def latest_of(cls, point):
+        """A point's readings with their meter, the latest first."""
+        return (cls.select(cls, Meter).join(Meter).where(Meter.point == point)
+                .order_by(cls.read_on.desc(), cls.id.desc()))
+
+    @classmethod
     def to_review(cls):
-        """Readings waiting for staff, oldest first, with their meter."""
-        return cls.select(cls, Meter).join(Meter).where(cls.status == "flagged").order_by(cls.created_at)
+        """Readings waiting for staff, oldest first, with their meter, point and property."""
+        return (cls.select(cls, Meter, ConsumptionPoint, Property)
+                .join(Meter).join(ConsumptionPoint).join(Property)
+                .where(cls.status == "flagged").order_by(cls.created_at))
 
     @classmethod
     def visible_to(cls, user):
@@ -118,3 +135,10 @@ class BillingCalendar(BaseModel):
         """The first period of the group billed on or after `after`."""
         return (cls.select().where((cls.billing_group == group) & (cls.billing_date >= after))
                 .order_by(cls.billing_date).first())
+
+    @classmethod
+    def of_year(cls, groups, year: int):
+        """The periods of `groups` that touch `year`, by group and date."""
+        return (cls.select().where(cls.billing_group.in_(list(groups)) &
+                                   (cls.period_end >= dt.date(year, 1, 1)) & (cls.period_start <= dt.date(year, 12, 31)))
+                .order_by(cls.billing_group, cls.period_start))

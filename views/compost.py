@@ -70,8 +70,7 @@ def _choices(form, properties):
 def index():
     notices = list(CompostNotice.visible_to(current_user).select(CompostNotice, Property).join(Property)
                    .order_by(CompostNotice.notified_on.desc(), CompostNotice.id.desc()))
-    renewed = {r for (r,) in CompostNotice.select(CompostNotice.renews)
-               .where(CompostNotice.renews.in_([n.id for n in notices])).tuples()}
+    renewed = CompostNotice.renewed_among(notices)
     day = today()
     return render("compost/index.html", today=day, notices=[
         (n, n.id in renewed, compost.renewable(n, day, renewed=n.id in renewed)) for n in notices])

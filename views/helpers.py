@@ -41,13 +41,22 @@ class IdConverter(IntegerConverter):
 
 def get_owned_or_404(model, pk):
     """The `model` row with id `pk` if the current user may see it; 404 otherwise."""
+    return _one_or_404(model.visible_to(current_user), model, pk)
+
+
+def get_or_404(model, pk):
+    """The `model` row with id `pk` for a staff page (staff see every row); 404 otherwise."""
+    return _one_or_404(model.select(), model, pk)
+
+
+def _one_or_404(query, model, pk):
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         abort(404)
     if not 0 < pk <= MAX_ID:
         abort(404)
-    row = model.visible_to(current_user).where(model.id == pk).get_or_none()
+    row = query.where(model.id == pk).get_or_none()
     if row is None:
         abort(404)
     return row

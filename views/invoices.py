@@ -38,8 +38,7 @@ class RefundForm(Form):
 
 
 def _refunds():
-    return list(Credit.visible_to(current_user).where(Credit.refund_due & Credit.refunded_at.is_null())
-                .order_by(Credit.id))
+    return list(Credit.refunds_due(Credit.visible_to(current_user)))
 
 
 @bp.route("/")

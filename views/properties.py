@@ -10,14 +10,14 @@ from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from models.clock import today
+from domain import waste
 from domain.customers import update_billing_address
-from peewee import JOIN
-from models import ConsumptionPoint, Property, WasteContract, WasteOrder
+from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
+from models import ConsumptionPoint, Property, WasteOrder
+from models.clock import today
 from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
 from views.messages import form_status
-from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
-from views.waste import contract_summaries
+
 
 bp = Blueprint("properties", __name__, url_prefix="/properties")
 
@@ -50,14 +50,8 @@ def _orders_context(prop):
     if end and end < start:
         form.end.errors = [_("The end must be after the start.")]
         end = None
-    orders = (WasteOrder.select(WasteOrder, WasteContract)
-              .join(WasteContract, join_type=JOIN.LEFT_OUTER)
-              .where((WasteOrder.property == prop) & (WasteOrder.effective_date >= start))
-              .order_by(WasteOrder.effective_date.desc(), WasteOrder.id.desc()))
-    if end:
-        orders = orders.where(WasteOrder.effective_date <= end)
     form.start.data, form.end.data = start, end
-    return {"orders": list(orders), "filter": form}
+    return {"orders": list(WasteOrder.effective_between(prop, start, end)), "filter": form}
 
 
 @bp.route("/<int:property_id>")
@@ -66,7 +60,7 @@ def detail(property_id):
     prop = get_owned_or_404(Property, property_id)
     points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
     return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
-                  summaries=contract_summaries(prop, today()), points=points, **_orders_context(prop))
+                  summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop))
 
 
 class BillingAddressForm(Form):

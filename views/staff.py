@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -18,11 +17,10 @@ from domain.billing_runs import BillingSettings
 from domain.interest import InterestSettings
 from domain.errors import FieldError
 from formatting import DATE_INPUT_FORMATS
-from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, Invoice, JobRun, Meter,
-                    Outbox, Payment, Property, Reading, Reminder, SchedulerLease, SupportMessage, SupportThread, User,
-                    WasteContract, WasteOrder)
+from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, JobRun, Meter, Outbox,
+                    Payment, Property, Reading, Reminder, SchedulerLease, SupportMessage, SupportThread, WasteOrder)
 from models.clock import now, today
-from views.helpers import MAX_ID, Form, client_ip, new_request_key, redirect_after_post, render, staff_required
+from views.helpers import Form, client_ip, get_or_404, new_request_key, redirect_after_post, render, staff_required
 from views.messages import apply_error, form_status
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -39,26 +37,12 @@ class StaffReplyForm(Form):
     request_key = HiddenField()
 
 
-def municipalities() -> list[str]:
-    return [m for (m,) in Property.select(Property.municipality).distinct()
-            .order_by(Property.municipality).tuples()]
-
-
-def _get(model, pk):
-    if not 0 < int(pk) <= MAX_ID:
-        abort(404)
-    row = model.get_or_none(model.id == pk)
-    if row is None:
-        abort(404)
-    return row
-
-
 @bp.route("/")
 @staff_required
 def home():
     pending, threads, flagged = WasteOrder.pending(), SupportThread.waiting(), Reading.to_review()
     counts = {"orders": pending.count(), "threads": threads.count(), "readings": flagged.count(),
-              "mail_failed": Outbox.select().where(Outbox.status == "failed").count()}
+              "mail_failed": Outbox.failed().count()}
     return render("staff/home.html", counts=counts, pending=list(pending.limit(5)),
                   threads=list(threads.limit(5)), flagged=list(flagged.limit(5)))
 
@@ -70,22 +54,15 @@ def home():
 def requests():
     kind, status = request.args.get("kind", ""), request.args.get("status", "pending")
     municipality = request.args.get("municipality", "")
-    query = (WasteOrder.select(WasteOrder, Property, WasteContract).join(Property)
-             .join_from(WasteOrder, WasteContract, JOIN.LEFT_OUTER).order_by(WasteOrder.created_at))
-    if kind in WasteOrder.KINDS:
-        query = query.where(WasteOrder.kind == kind)
-    if status in ("pending", "approved", "rejected"):
-        query = query.where(WasteOrder.status == status)
-    if municipality:
-        query = query.where(Property.municipality == municipality)
-    return render("staff/requests.html", orders=list(query.limit(PAGE)), kind=kind, shown_status=status,
-                  municipality=municipality, municipalities=municipalities(), kinds=WasteOrder.KINDS)
+    orders = WasteOrder.queue(kind=kind, status=status, municipality=municipality)
+    return render("staff/requests.html", orders=list(orders.limit(PAGE)), kind=kind, shown_status=status,
+                  municipality=municipality, municipalities=Property.municipalities(), kinds=WasteOrder.KINDS)
 
 
 @bp.route("/requests/<int:order_id>", methods=["GET", "POST"])
 @staff_required
 def request_detail(order_id):
-    order = _get(WasteOrder, order_id)
+    order = get_or_404(WasteOrder, order_id)
     form = DecisionForm()
     if form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
@@ -107,17 +84,13 @@ def request_detail(order_id):
 @staff_required
 def inbox():
     status = request.args.get("status", "open")
-    query = (SupportThread.select(SupportThread, Customer).join(Customer, JOIN.LEFT_OUTER)
-             .order_by(SupportThread.updated_at))
-    if status in ("open", "answered", "closed"):
-        query = query.where(SupportThread.status == status)
-    return render("staff/inbox.html", threads=list(query.limit(PAGE)), shown_status=status)
+    return render("staff/inbox.html", threads=list(SupportThread.inbox(status).limit(PAGE)), shown_status=status)
 
 
 @bp.route("/support/<int:thread_id>", methods=["GET", "POST"])
 @staff_required
 def thread(thread_id):
-    item = _get(SupportThread, thread_id)
+    item = get_or_404(SupportThread, thread_id)
     form = StaffReplyForm()
     if not form.is_submitted():
         form.request_key.data = new_request_key()
@@ -130,10 +103,8 @@ def thread(thread_id):
                       internal=form.internal.data, ip=client_ip(), request_key=form.request_key.data or None)
         flash(_("The note is saved.") if form.internal.data else _("The answer is sent."), "success")
         return redirect_after_post(url_for("staff.thread", thread_id=item.id))
-    messages = (SupportMessage.select(SupportMessage, User).join(User, JOIN.LEFT_OUTER)
-                .where(SupportMessage.thread == item).order_by(SupportMessage.created_at, SupportMessage.id))
-    status = form_status(form)
-    return render("staff/thread.html", status=status, thread=item, messages=list(messages), form=form)
+    messages = SupportMessage.of_thread(item, with_internal=True)
+    return render("staff/thread.html", status=form_status(form), thread=item, messages=list(messages), form=form)
 
 
 # -- readings to review ------------------------------------------------------------------
@@ -141,16 +112,13 @@ def thread(thread_id):
 @bp.route("/readings")
 @staff_required
 def readings():
-    flagged = (Reading.select(Reading, Meter, ConsumptionPoint, Property)
-               .join(Meter).join(ConsumptionPoint).join(Property)
-               .where(Reading.status == "flagged").order_by(Reading.created_at))
-    return render("staff/readings.html", readings=list(flagged.limit(PAGE)), form=DecisionForm())
+    return render("staff/readings.html", readings=list(Reading.to_review().limit(PAGE)), form=DecisionForm())
 
 
 @bp.post("/readings/<int:reading_id>")
 @staff_required
 def review_reading(reading_id):
-    reading = _get(Reading, reading_id)
+    reading = get_or_404(Reading, reading_id)
     form = DecisionForm()
     if form.validate_on_submit():
         accept = request.form.get("decision") == "accept"
@@ -178,23 +146,8 @@ def customers():
 @bp.route("/customers/<int:customer_id>")
 @staff_required
 def customer(customer_id):
-    item = _get(Customer, customer_id)
-    properties = list(item.properties.order_by(Property.street))
-    prop_ids = [p.id for p in properties]
-    contracts = list(WasteContract.select().where(WasteContract.property.in_(prop_ids)))
-    points = list(ConsumptionPoint.select().where(ConsumptionPoint.property.in_(prop_ids)))
-    readings = list(Reading.select(Reading, Meter).join(Meter)
-                    .where(Meter.point.in_([p.id for p in points]))
-                    .order_by(Reading.read_on.desc()).limit(20))
-    orders = list(WasteOrder.select().where(WasteOrder.property.in_(prop_ids))
-                  .order_by(WasteOrder.created_at.desc()).limit(20))
-    threads = list(SupportThread.select().where(SupportThread.customer == item)
-                   .order_by(SupportThread.updated_at.desc()).limit(20))
-    invoices = list(item.invoices.order_by(Invoice.invoice_date.desc()).limit(12))
-    users = list(item.users)
-    return render("staff/customer.html", customer=item, properties=properties, contracts=contracts,
-                  points=points, readings=readings, orders=orders, threads=threads,
-                  invoices=invoices, users=users)
+    item = get_or_404(Customer, customer_id)
+    return render("staff/customer.html", customer=item, **customers_domain.overview(item))
 
 
 # -- audit log and the composting register ------------------------------------------------
@@ -203,30 +156,15 @@ def customer(customer_id):
 @staff_required
 def audit():
     action = request.args.get("action", "")
-    query = (AuditLog.select(AuditLog, User).join(User, JOIN.LEFT_OUTER)
-             .order_by(AuditLog.created_at.desc(), AuditLog.id.desc()))
-    if action:
-        query = query.where(AuditLog.action == action)
     staff_only = request.args.get("staff", "1") == "1"
-    if staff_only:
-        query = query.where(User.role.in_(("staff", "admin")))
-    actions = [a for (a,) in AuditLog.select(AuditLog.action).distinct().order_by(AuditLog.action).tuples()]
-    return render("staff/audit.html", entries=list(query.limit(200)), action=action, actions=actions,
+    entries = AuditLog.entries(action=action, staff_only=staff_only)
+    return render("staff/audit.html", entries=list(entries.limit(200)), action=action, actions=AuditLog.actions(),
                   staff_only=staff_only)
 
 
 def _register_query():
-    query = (CompostNotice.select(CompostNotice, Property).join(Property)
-             .order_by(CompostNotice.notified_on.desc(), CompostNotice.id.desc()))
-    municipality = request.args.get("municipality", "")
-    validity = request.args.get("validity", "")
-    if municipality:
-        query = query.where(Property.municipality == municipality)
-    if validity == "valid":
-        query = query.where(CompostNotice.valid_until >= today())
-    elif validity == "expired":
-        query = query.where(CompostNotice.valid_until < today())
-    return query, municipality, validity
+    municipality, validity = request.args.get("municipality", ""), request.args.get("validity", "")
+    return CompostNotice.register(today(), municipality=municipality, validity=validity), municipality, validity
 
 
 @bp.route("/compost")
@@ -234,7 +172,7 @@ def _register_query():
 def compost_register():
     query, municipality, validity = _register_query()
     return render("staff/compost.html", notices=list(query.limit(PAGE)), municipality=municipality,
-                  validity=validity, municipalities=municipalities())
+                  validity=validity, municipalities=Property.municipalities())
 
 
 @bp.route("/compost.csv")
@@ -274,15 +212,9 @@ def billing():
             flash(_("Line %(line)d rejected: %(reason)s", line=line,
                     reason=PAYMENT_PROBLEMS.get(code, code) % values), "error")
         return redirect_after_post(url_for("staff.billing"))
-    runs = BillingRun.select().order_by(BillingRun.started_at.desc()).limit(20)
-    unmatched = (Payment.select().where(Payment.status == "unmatched")
-                 .order_by(Payment.paid_on, Payment.id).limit(PAGE))
-    reminders = (Reminder.select(Reminder, Invoice).join(Invoice)
-                 .order_by(Reminder.sent_on.desc(), Reminder.id.desc()).limit(50))
-    refunds = (Credit.select(Credit, Customer).join(Customer)
-               .where(Credit.refund_due & Credit.refunded_at.is_null()).order_by(Credit.id))
-    return render("staff/billing.html", runs=list(runs), unmatched=list(unmatched), refunds=list(refunds),
-                  reminders=list(reminders), collection=list(dunning.collection_list(today()).limit(PAGE)),
+    return render("staff/billing.html", runs=list(BillingRun.latest()), unmatched=list(Payment.unmatched().limit(PAGE)),
+                  refunds=list(Credit.refunds_due()), reminders=list(Reminder.latest()),
+                  collection=list(dunning.collection_list(today()).limit(PAGE)),
                   problems=PAYMENT_PROBLEMS, statement_accounts=settings.statement_accounts,
                   rates=interest.rate_statement(InterestSettings.from_config(current_app.config), today()))
 
@@ -318,7 +250,7 @@ PAYMENT_PROBLEMS = {
 @bp.post("/refunds/<int:credit_id>")
 @staff_required
 def mark_refunded(credit_id):
-    if refunds.mark_refunded(_get(Credit, credit_id), current_user, ip=client_ip()):
+    if refunds.mark_refunded(get_or_404(Credit, credit_id), current_user, ip=client_ip()):
         flash(_("The refund is marked as paid."), "success")
     return redirect_after_post(url_for("staff.billing"))
 
@@ -339,7 +271,7 @@ class MeterChangeForm(Form):
 @bp.route("/points/<int:point_id>/meter-change", methods=["GET", "POST"])
 @staff_required
 def meter_change(point_id):
-    point = _get(ConsumptionPoint, point_id)
+    point = get_or_404(ConsumptionPoint, point_id)
     old = point.meters.where(Meter.removed_on.is_null()).order_by(Meter.installed_on.desc()).first()
     form = MeterChangeForm()
     if old is not None and not form.is_submitted():
@@ -373,7 +305,7 @@ class OwnerChangeForm(Form):
 @bp.route("/points/<int:point_id>/owner-change", methods=["GET", "POST"])
 @staff_required
 def owner_change(point_id):
-    point = _get(ConsumptionPoint, point_id)
+    point = get_or_404(ConsumptionPoint, point_id)
     form = OwnerChangeForm()
     if form.validate_on_submit():
         new = Customer.get_or_none(Customer.number == normalize_customer_number(form.customer_number.data))

@@ -7,7 +7,6 @@ import functools
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from peewee import JOIN, fn
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -18,7 +17,7 @@ from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
 from domain.pricing import emptying_price, offered_bin_sizes
 from domain.errors import FieldError
 from domain.waste import WasteSettings
-from models import Emptying, Property, WasteContract, WasteOrder
+from models import Property, WasteContract, WasteOrder
 from views.labels import label
 from views.messages import apply_error, form_status, message
 from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
@@ -40,27 +39,6 @@ def _property_and_contract(property_id, contract_id=None):
     if contract.property_id != prop.id:
         abort(404)
     return prop, contract
-
-
-def contract_summaries(prop, on: dt.date, plans=None):
-    """Each active contract with its next and previous emptying and its price."""
-    contracts = list(WasteContract.active_on(on).where(WasteContract.property == prop)
-                     .order_by(WasteContract.waste_type.desc(), WasteContract.id))
-    plans = {p.contract_id: p for p in (plans or schedule.plans_for(
-        WasteContract.select().where(WasteContract.id.in_([c.id for c in contracts]))))}
-    previous = dict(Emptying.select(Emptying.contract, fn.MAX(Emptying.emptied_on))
-                    .where(Emptying.contract.in_([c.id for c in contracts]) & (Emptying.emptied_on <= on))
-                    .group_by(Emptying.contract).tuples())
-    summaries = []
-    for contract in contracts:
-        plan = plans[contract.id]
-        terms = plan.terms_on(on)
-        summaries.append({
-            "contract": contract, "terms": terms, "next": schedule.next_emptying(plan, on),
-            "previous": previous.get(contract.id),
-            "price": emptying_price(contract.waste_type, terms.bin_size, terms.bin_count, on),
-        })
-    return summaries
 
 
 # -- calendar ---------------------------------------------------------------------------
@@ -111,7 +89,7 @@ def calendar(property_id):
                    previous_month=add_months(first, -1), next_month=add_months(first, 1),
                    waste_types=sorted({p.waste_type for p in plans}, reverse=True))
     return render("waste/calendar.html", {"calendar": "waste/_calendar.html"},
-                  summaries=contract_summaries(prop, day, plans), **context)
+                  summaries=waste.contract_summaries(prop, day, plans), **context)
 
 
 # -- extra emptying -----------------------------------------------------------------------
@@ -332,6 +310,4 @@ def _place_service_order(form, prop, day, cfg, existing):
 @resident_required
 def history(property_id):
     prop, _c = _property_and_contract(property_id)
-    orders = (WasteOrder.select(WasteOrder, WasteContract).join(WasteContract, join_type=JOIN.LEFT_OUTER)
-              .where(WasteOrder.property == prop).order_by(WasteOrder.created_at.desc(), WasteOrder.id.desc()))
-    return render("waste/history.html", prop=prop, orders=list(orders))
+    return render("waste/history.html", prop=prop, orders=list(WasteOrder.of_property(prop)))

@@ -13,7 +13,7 @@ from domain import accounts, support, water
 from models.clock import today
 from domain.errors import FieldError
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
-from models import BillingCalendar, ConsumptionPoint, Meter, Property, Reading
+from models import BillingCalendar, ConsumptionPoint, Meter, Reading
 from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key,
                            redirect_after_post, render, safe_next, water_access_required)
 from views.messages import apply_error, form_status
@@ -24,16 +24,12 @@ READING_FORM = {"reading-form": "water/_reading_form.html"}  # the form replaces
 
 
 def visible_points():
-    visible = ConsumptionPoint.visible_to(current_user).select(ConsumptionPoint.id)
-    return (ConsumptionPoint.select(ConsumptionPoint, Property).join(Property)
-            .where(ConsumptionPoint.id.in_(visible))
-            .order_by(Property.street, ConsumptionPoint.number))
+    return ConsumptionPoint.listed_for(current_user)
 
 
 def point_context(point):
     meters = list(point.meters.order_by(Meter.installed_on.desc()))
-    readings = (Reading.select(Reading, Meter).join(Meter).where(Meter.point == point)
-                .order_by(Reading.read_on.desc(), Reading.id.desc()).limit(8))
+    readings = Reading.latest_of(point).limit(8)
     return {"point": point, "meters": meters, "estimate": water.annual_estimate(point),
             "readings": list(readings)}
 
@@ -54,7 +50,8 @@ def access():
     form = AccessForm()
     if form.validate_on_submit():
         try:
-            point = open_point(form.point_number.data, form.meter_number.data)
+            point = water.open_point(form.point_number.data, form.meter_number.data, ip=client_ip(),
+                                     settings=current_app.config)
         except accounts.Throttled as throttled:
             form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try "
                                       "again.", minutes=throttled.minutes))
@@ -71,19 +68,6 @@ def access():
                                       "match. Both are on your reading card and your water invoice."))
     status = form_status(form)
     return render("water/access.html", form=form, status=status)
-
-
-def open_point(point_number: str, meter_number: str):
-    """The point whose number and an active meter's number match, with throttling."""
-    key = f"point:{(point_number or '').strip()}"[:255]
-    attempt = accounts.count_attempt(key, client_ip(), current_app.config)
-    point = (ConsumptionPoint.select().join(Meter)
-             .where((ConsumptionPoint.number == point_number.strip()) &
-                    (Meter.number == meter_number.strip()) & Meter.removed_on.is_null())
-             .first())
-    if point is not None:
-        accounts.succeeded(attempt)
-    return point
 
 
 @bp.post("/access/end")
@@ -219,11 +203,7 @@ def billing_calendar():
     points = list(visible_points())
     groups = sorted({p.billing_group for p in points})
     day = today()
-    periods = (BillingCalendar.select()
-               .where(BillingCalendar.billing_group.in_(groups) &
-                      (BillingCalendar.period_end >= dt.date(day.year, 1, 1)) &
-                      (BillingCalendar.period_start <= dt.date(day.year, 12, 31)))
-               .order_by(BillingCalendar.billing_group, BillingCalendar.period_start))
+    periods = BillingCalendar.of_year(groups, day.year)
     by_group = {g: [p for p in periods if p.billing_group == g] for g in groups}
     return render("water/billing_calendar.html", points=points, by_group=by_group, year=day.year)
 
