@@ -133,7 +133,7 @@ class Generator:
         if building_type == "holiday_home":
             interval = rng.choice((2, 4))
         start = self.today - dt.timedelta(days=rng.randrange(400, 3000))
-        weekday = rng.randrange(0, 5)
+        weekday = rng.randrange(0, schedule.SATURDAY)  # a route weekday
         self.contract(dict(
             id=next(self.ids[WasteContract]), property=pid, waste_type="mixed", bin_size=size,
             bin_count=rng.choice((2, 3)) if large else 1, interval_weeks=interval,

@@ -42,11 +42,16 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 import holidays
+from peewee import JOIN
+
+from database import as_date
+from models import WasteContract, WasteOrder
 
 SUMMER_WEEKS = range(18, 41)
 BIOWASTE_SUMMER_MAX_INTERVAL = 2
 HOLIDAY_LANGUAGES = {"fi": "fi", "sv": "sv_FI", "en": "en_US"}
 ONE_DAY = dt.timedelta(days=1)
+SATURDAY = 5  # date.weekday(): Monday is 0; the trucks drive Monday to Friday
 
 
 @functools.cache
@@ -80,11 +85,11 @@ def holidays_between(first: dt.date, last: dt.date, lang: str = "fi") -> list[st
 
 
 def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _holiday_dates(day.year)
+    return day.weekday() < SATURDAY and day not in _holiday_dates(day.year)
 
 
 def next_working_day(day: dt.date) -> dt.date:
-    if day.weekday() < 5 and day not in _holiday_dates(day.year):
+    if day.weekday() < SATURDAY and day not in _holiday_dates(day.year):
         return day  # the common case, kept cheap: it runs for every planned emptying
     while not is_working_day(day):
         day += ONE_DAY
@@ -211,7 +216,7 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
                 continue
             if suspensions and any(s <= planned <= e for s, e in suspensions):
                 continue
-            if planned.weekday() < 5 and planned not in _holiday_dates(planned.year):
+            if planned.weekday() < SATURDAY and planned not in _holiday_dates(planned.year):
                 day = planned  # inline of next_working_day's common case: this loop is hot
             else:
                 day = _moved_day(planned, earliest, plan.end or dt.date.max, suspensions)
@@ -271,7 +276,7 @@ def plan_from_rows(contract, orders) -> ContractPlan:
         elif order.kind == "termination":
             last = order.effective_date - ONE_DAY
             end = min(end, last) if end else last
-        elif order.kind in ("bin_count", "interval", "change_bin"):
+        elif order.kind in WasteOrder.RHYTHM_KINDS:
             current = segments[-1]
             new_interval = order.interval_weeks or current.interval_weeks
             changed_rhythm = new_interval != current.interval_weeks
@@ -286,9 +291,7 @@ def plan_from_rows(contract, orders) -> ContractPlan:
 
 def plans_for(contracts_query) -> list[ContractPlan]:
     """Plans for every contract of a query, with their orders, in one query."""
-    from peewee import JOIN
-    from database import as_date
-    from models import WasteContract, WasteOrder as O
+    O = WasteOrder  # noqa: N806 - short, the columns below are many
     in_effect = O.in_effect()
     order_columns = [O.id.alias("o_id"), O.kind.alias("o_kind"), O.status.alias("o_status"),
                      O.effective_date.alias("o_effective"), O.end_date.alias("o_end"),

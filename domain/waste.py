@@ -103,7 +103,7 @@ def request_change(user, prop: Property, contract: WasteContract, *, kind: str,
                    interval: int | None = None, info: str = "", request_key: str,
                    today: dt.date, settings: WasteSettings) -> WasteOrder:
     """A request to change a continuing service; customer service decides it."""
-    if kind not in ("bin_count", "interval", "suspension", "termination"):
+    if kind not in WasteOrder.CHANGE_KINDS:
         raise FieldError("kind", "kind_invalid")
     earliest = earliest_change(today, settings)
     if effective is None:

@@ -59,8 +59,9 @@ class WasteOrder(BaseModel):
     decided_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     decision_note = TextField(null=True)
 
-    KINDS = ("extra_emptying", "bin_count", "interval", "suspension", "termination",
-             "new_service", "change_bin")
+    CHANGE_KINDS = ("bin_count", "interval", "suspension", "termination")  # a resident's requests
+    RHYTHM_KINDS = ("bin_count", "interval", "change_bin")  # start a new stretch of the rhythm
+    KINDS = ("extra_emptying", *CHANGE_KINDS, "new_service", "change_bin")
     STATUSES = ("pending", "approved", "rejected")
 
     @classmethod

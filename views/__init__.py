@@ -1,10 +1,9 @@
 """One blueprint per feature."""
+from views import (account, auth, compost, errors, feed, invoices, labels, notifications, pages, properties, staff,
+                   support, waste, water)
 
 
 def register_blueprints(app) -> None:
-    from views import (account, auth, compost, errors, feed, invoices, labels, notifications, pages,
-                       properties, staff, support, waste, water)
-
     labels.init_app(app)
     errors.init_app(app)
 

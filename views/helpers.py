@@ -1,14 +1,20 @@
 """The few helpers every view uses: page-or-fragment, owned-or-404, client address."""
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from functools import wraps
 from urllib.parse import urlsplit
 
-from werkzeug.routing import IntegerConverter
-from wtforms import StringField
-from flask import abort, current_app, g, render_template, request, session
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from domain import emails
 
 
 def render(page: str, fragments: dict[str, str] | None = None, *, status: int = 200, **context):
@@ -119,9 +125,6 @@ class ValidEmail:
     InputRequired."""
 
     def __call__(self, form, field):
-        from flask_babel import gettext as _
-        from wtforms.validators import ValidationError
-        from domain import emails
         if not field.data:
             return
         try:
@@ -132,7 +135,6 @@ class ValidEmail:
 
 def redirect_after_post(url: str):
     """303 to `url`; for htmx, a header that makes the browser go there instead."""
-    from flask import redirect
     if request.htmx:
         response = current_app.response_class(status=204)
         response.headers["HX-Redirect"] = url
@@ -142,7 +144,6 @@ def redirect_after_post(url: str):
 
 def parse_month(raw: str | None, default):
     """'2026-12' as the first day of that month, or `default`."""
-    import datetime as dt
     try:
         year, month = (int(p) for p in (raw or "").split("-"))
         return dt.date(year, month, 1)
@@ -153,14 +154,12 @@ def parse_month(raw: str | None, default):
 def home_for(user) -> str:
     """Where a user lands after logging in: staff on the back office, residents on their
     properties."""
-    from flask import url_for
     if user.is_staff:
         return url_for("staff.home")
     return url_for("properties.index")
 
 
 def new_request_key() -> str:
-    import secrets
     return secrets.token_urlsafe(16)
 
 
@@ -183,6 +182,5 @@ def water_access_required(view):
     def wrapper(*args, **kwargs):
         if current_user.is_authenticated or current_user.water_point_id is not None:
             return view(*args, **kwargs)
-        from flask import redirect, url_for
         return redirect(url_for("water.access", next=request.full_path))
     return wrapper

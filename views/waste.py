@@ -147,7 +147,6 @@ def extra_emptying(property_id, contract_id):
 
 # -- contract changes ----------------------------------------------------------------------
 
-CHANGE_KINDS = ("bin_count", "interval", "suspension", "termination")
 
 
 class ChangeForm(Form):
@@ -165,13 +164,13 @@ class ChangeForm(Form):
 @resident_required
 def change_menu(property_id, contract_id):
     prop, contract = _property_and_contract(property_id, contract_id)
-    return render("waste/change_menu.html", prop=prop, contract=contract, kinds=CHANGE_KINDS)
+    return render("waste/change_menu.html", prop=prop, contract=contract, kinds=WasteOrder.CHANGE_KINDS)
 
 
 @bp.route("/contracts/<int:contract_id>/change/<kind>", methods=["GET", "POST"])
 @resident_required
 def change(property_id, contract_id, kind):
-    if kind not in CHANGE_KINDS:
+    if kind not in WasteOrder.CHANGE_KINDS:
         abort(404)
     prop, contract = _property_and_contract(property_id, contract_id)
     form = ChangeForm()
