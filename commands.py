@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 import demo
 import migrations
 import scheduler
-from domain import billing_runs
+from domain import billing_runs, invoicing
 from domain.accounts import create_staff_user
 from domain.errors import FieldError
 from models import JobRun, SchedulerLease, db
@@ -50,7 +50,7 @@ def billing_run(billing_date, period, batch_size):
     if not billing_date and not period:
         raise click.UsageError("give --date, --period or both")
     day = billing_date.date() if billing_date else today()
-    settings = billing_runs.BillingSettings.from_config(current_app.config)
+    settings = invoicing.BillingSettings.from_config(current_app.config)
     with db.connection_context():
         runs = []
         if billing_date:

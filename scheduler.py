@@ -17,7 +17,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from domain import billing_runs, dunning, interest, jobs, notifications
+from domain import billing_runs, dunning, interest, invoicing, jobs, notifications
 from models.clock import HELSINKI, today
 from models import db
 from outbound import mail, push
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def _billing(day, config):
-    runs = billing_runs.run_due(day, billing_runs.BillingSettings.from_config(config))
+    runs = billing_runs.run_due(day, invoicing.BillingSettings.from_config(config))
     return "; ".join(f"{r.kind}: {r.invoices} invoices" for r in runs) or "nothing to bill"
 
 

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import migrations  # noqa: E402
 from app import create_app  # noqa: E402
-import demo# noqa: E402
-from domain import billing_runs# noqa: E402
+import demo  # noqa: E402
+from domain import billing_runs, invoicing  # noqa: E402
 from models import BillingCalendar, Invoice, db  # noqa: E402
 from peewee import fn  # noqa: E402
 from peewee import SqliteDatabase  # noqa: E402
@@ -49,7 +49,7 @@ def main() -> None:
         dates = sorted({p.billing_date for p in after
                         if p.billing_date <= quarter_start + dt.timedelta(days=90)})
         t0 = time.perf_counter()
-        made = sum(billing_runs.run_water(day, billing_runs.BillingSettings.from_config(app.config)).invoices for day in dates)
+        made = sum(billing_runs.run_water(day, invoicing.BillingSettings.from_config(app.config)).invoices for day in dates)
         run_time = time.perf_counter() - t0
         connection = db.connection()
         invoice_columns = [c[1] for c in connection.execute("PRAGMA table_info(invoice)")]

@@ -26,7 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
 
 import migrations  # noqa: E402
 from app import create_app  # noqa: E402
-import demo# noqa: E402
+import demo  # noqa: E402
 from models import Property, User, db  # noqa: E402
 
 MAX_REQUESTS = 20_000

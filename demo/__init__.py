@@ -15,7 +15,7 @@ from peewee import fn
 
 from database import advance_sequence
 from demo.generator import Generator
-from domain import billing_runs, price_list, schedule
+from domain import billing_runs, invoicing, price_list, schedule
 from domain.passwords import hash_password
 from models import (BillingCalendar, ConsumptionPoint, Customer, Emptying, Invoice, Meter,
                     PriceListRow, Property, Reading, User, WasteContract, WasteOrder, db)
@@ -37,7 +37,7 @@ def has_data() -> bool:
 
 
 def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
-         with_billing: bool = True, billing: billing_runs.BillingSettings | None = None) -> dict[str, int]:
+         with_billing: bool = True, billing: invoicing.BillingSettings | None = None) -> dict[str, int]:
     """Generate and store the demo data; returns row counts."""
     today = today or clock_today()
     rng = random.Random(seed)
@@ -66,7 +66,7 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
         _demo_orders(special, today)
         _fix_sequences()
     if with_billing:
-        _run_billing(today, billing or billing_runs.BillingSettings())
+        _run_billing(today, billing or invoicing.BillingSettings())
     return {"customers": Customer.select().count(), "properties": Property.select().count(),
             "waste contracts": WasteContract.select().count(), "meters": Meter.select().count(),
             "readings": Reading.select().count(), "invoices": Invoice.select().count()}
@@ -95,7 +95,7 @@ def _special_customers(gen: Generator) -> list[tuple[int, list[int]]]:
 BILLED_DAYS = 200  # demo data runs Kotipiha's own billing for this many days back
 
 
-def _run_billing(today: dt.date, settings: billing_runs.BillingSettings) -> None:
+def _run_billing(today: dt.date, settings: invoicing.BillingSettings) -> None:
     """The water runs of the last months and the latest waste quarter, as the scheduler
     would have run them."""
     start = today - dt.timedelta(days=BILLED_DAYS)

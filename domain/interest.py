@@ -24,8 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from domain import billing, billing_runs
-from domain.billing_runs import BillingSettings
+from domain import billing, invoicing
+from domain.invoicing import BillingSettings
 from domain.money import round_cents
 from models import Customer, Invoice, Payment
 
@@ -162,9 +162,9 @@ def run(day: dt.date, settings: InterestSettings) -> int:
     for customer_id, rows in drafts_by_customer.items():
         if not rows or billing.total(rows) < minimum:
             continue
-        drafts.append(billing_runs.Draft(customer_id, "interest", f"interest:{customer_id}:{start.isoformat()}",
+        drafts.append(invoicing.Draft(customer_id, "interest", f"interest:{customer_id}:{start.isoformat()}",
                                          rows, day, day + dt.timedelta(days=21), (start, end)))
-    made = billing_runs.save_batch(drafts, numbers=billing_runs.Numbers(), run=None, settings=settings.billing)
+    made = invoicing.save_batch(drafts, numbers=invoicing.Numbers(), run=None, settings=settings.billing)
     return len(made)
 
 

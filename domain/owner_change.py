@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain import billing, billing_runs, water
+from domain import billing, billing_runs, invoicing, water
 from domain.billing import Tariffs
 from domain.positions import MeterPosition
 from domain.errors import FieldError
@@ -61,10 +61,10 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
             # Estimates billed to the previous owner for days after possession, credited.
             rows += [_as_estimate(r) for r in billing.deduction_rows(history.estimates, possession,
                                                                      history.estimated_until, tariffs)]
-        draft = billing_runs.Draft(prop.customer_id, "final", f"final:{point.id}:{possession.isoformat()}",
+        draft = invoicing.Draft(prop.customer_id, "final", f"final:{point.id}:{possession.isoformat()}",
                                    rows, today, today + dt.timedelta(days=21), (min(start, possession), possession),
                                    point.id, reading.id)
-        made = billing_runs.save_batch([draft], numbers=billing_runs.Numbers(), run=None, settings=settings)
+        made = invoicing.save_batch([draft], numbers=invoicing.Numbers(), run=None, settings=settings)
         if not made:
             raise FieldError("possession", "already_done")
         before = {"customer": prop.customer_id}

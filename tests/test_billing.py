@@ -8,14 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from domain.errors import FieldError
-from domain import billing, billing_runs, price_list, water
+from domain import billing, billing_runs, invoicing, price_list, water
 from domain.billing import EstimateSpan, PointHistory, Tariffs
 from domain.positions import MeterPosition
 from models import (BillingCalendar, ConsumptionPoint, Credit, Emptying, Invoice, InvoiceRow, Meter,
                     PriceListRow, Reading)
 from tests import factories
 
-SETTINGS = billing_runs.BillingSettings(credit_refund_threshold=Decimal(200), minimum_invoice=Decimal(10))
+SETTINGS = invoicing.BillingSettings(credit_refund_threshold=Decimal(200), minimum_invoice=Decimal(10))
 
 
 def tariffs(change_on=None):
@@ -263,13 +263,13 @@ def test_every_credit_is_used_exactly_once(ctx, amounts):
     Credit.delete().execute()
     Invoice.delete().execute()
     customer = factories.customer()
-    numbers = billing_runs.Numbers()
+    numbers = invoicing.Numbers()
     made = []
     for i, euros in enumerate(amounts):
-        draft = billing_runs.Draft(customer.id, "water", f"test:{customer.id}:{i}",
+        draft = invoicing.Draft(customer.id, "water", f"test:{customer.id}:{i}",
                                    [billing.Row("water_estimate", Decimal(1), "pcs", Decimal(euros), Decimal(0))],
                                    dt.date(2026, 1, 1), dt.date(2026, 1, 22), (None, None))
-        made += billing_runs.save_batch([draft], numbers=numbers, run=None, settings=SETTINGS)
+        made += invoicing.save_batch([draft], numbers=numbers, run=None, settings=SETTINGS)
     order = [m.id for m in made]
     credit_rows = list(InvoiceRow.select().where(InvoiceRow.code == "credit"))
     for credit in Credit.select():

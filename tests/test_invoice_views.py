@@ -5,13 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from domain import billing_runs, price_list
+from domain import billing_runs, invoicing, price_list
 from models.clock import HELSINKI, set_clock
 from models import BillingCalendar, ConsumptionPoint, Invoice, Meter, PriceListRow, Property, Reading
 from tests import factories
 from tests.conftest import login
 
-SETTINGS = billing_runs.BillingSettings(credit_refund_threshold=Decimal(200), minimum_invoice=Decimal(10))
+SETTINGS = invoicing.BillingSettings(credit_refund_threshold=Decimal(200), minimum_invoice=Decimal(10))
 
 
 @pytest.fixture

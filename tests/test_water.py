@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from domain.errors import FieldError
-from domain import water
+from domain import invoicing, water
 from models import AuditLog, ConsumptionPoint, Meter, Reading
 from tests import factories
 
@@ -160,7 +160,7 @@ def test_the_estimate_follows_a_reading_staff_accept_and_the_next_estimates_use_
     accepted = ConsumptionPoint.get_by_id(point.id)
     assert accepted.annual_estimate_m3 == round(200 * 365 / 181) == 403
     assert accepted.annual_estimate_changed_on is not None
-    billing_runs.run_water(dt.date(2026, 10, 4), billing_runs.BillingSettings())  # Q3 1.7.–30.9.
+    billing_runs.run_water(dt.date(2026, 10, 4), invoicing.BillingSettings())  # Q3 1.7.–30.9.
     q3 = Invoice.get(Invoice.point == point.id)
     estimated = sum(r.quantity for r in q3.rows if r.code == "water_estimate")
     assert abs(estimated - Decimal(403 * 92) / 365) < Decimal("0.002")  # 92 days at 403 m³ a year

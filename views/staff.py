@@ -13,7 +13,7 @@ from domain import (bankfiles, compost, decisions, dunning, interest, jobs, paym
 from domain import owner_change as ownership  # the view below has the module's name
 from domain import customers as customers_domain
 from domain.accounts import normalize_customer_number
-from domain.billing_runs import BillingSettings
+from domain.invoicing import BillingSettings
 from domain.interest import InterestSettings
 from domain.errors import FieldError
 from formatting import DATE_INPUT_FORMATS
