@@ -93,13 +93,16 @@ def register(data: Registration, *, ip: str | None = None, settings=None) -> Use
     return user
 
 
-class Throttled(Exception):
-    def __init__(self, minutes: int):
-        super().__init__(minutes)
+class Throttled(FieldError):
+    """Too many failed attempts: the form says how long to wait ("throttled"), the login
+    form also points to the password reset ("login_throttled")."""
+
+    def __init__(self, minutes: int, code: str = "throttled"):
+        super().__init__("", code, minutes=minutes)
         self.minutes = minutes
 
 
-def count_attempt(key: str, ip: str, settings) -> LoginAttempt:
+def count_attempt(key: str, ip: str, settings, *, code: str = "throttled") -> LoginAttempt:
     """Record an attempt as failed, then check the limits: an attempt is counted before any
     password is hashed or invoice compared, so parallel guesses never get more tries than
     the limit plus the requests already running. Raise Throttled past the limit for `key`
@@ -109,7 +112,7 @@ def count_attempt(key: str, ip: str, settings) -> LoginAttempt:
     since = utcnow() - dt.timedelta(minutes=settings["LOGIN_WINDOW_MINUTES"])
     if (LoginAttempt.failures_since(since, login=key[:255]) > settings["LOGIN_MAX_FAILURES"]
             or LoginAttempt.failures_since(since, ip=ip) > settings["LOGIN_MAX_FAILURES_PER_IP"]):
-        raise Throttled(settings["LOGIN_WINDOW_MINUTES"])
+        raise Throttled(settings["LOGIN_WINDOW_MINUTES"], code)
     return attempt
 
 
@@ -131,7 +134,7 @@ def authenticate(login: str, password: str, *, ip: str, settings) -> User | None
     An unknown user and a wrong password cost the same time and get the same answer.
     """
     key = (login or "").strip().casefold()[:255]
-    attempt = count_attempt(login_key(key), ip, settings)
+    attempt = count_attempt(login_key(key), ip, settings, code="login_throttled")
     user = User.by_login(key) if key else None
     ok = verify_password(user.password_hash if user else None, password or "")
     ok = ok and user.is_active

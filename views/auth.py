@@ -81,9 +81,8 @@ def login():
         try:
             user = accounts.authenticate(form.login.data, form.password.data, ip=client_ip(),
                                          settings=current_app.config)
-        except accounts.Throttled as throttled:
-            form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try "
-                                      "again, or reset your password.", minutes=throttled.minutes))
+        except FieldError as error:  # too many failed attempts
+            apply_error(form, error)
         else:
             if user is not None:
                 start_session(user, remember=form.remember.data)
@@ -120,10 +119,7 @@ def register():
             language=session.get("lang") or str(request.accept_languages.best_match(("fi", "sv", "en")) or "fi"))
         try:
             user = accounts.register(data, ip=client_ip(), settings=current_app.config)
-        except accounts.Throttled as throttled:
-            form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try again.",
-                                      minutes=throttled.minutes))
-        except FieldError as error:
+        except FieldError as error:  # a rule of registration, or too many failed attempts
             apply_error(form, error)
         else:
             start_session(user)

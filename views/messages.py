@@ -12,6 +12,9 @@ from domain.passwords import MAX_LENGTH, MIN_LENGTH
 
 MESSAGES = {
     # accounts
+    "throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again."),
+    "login_throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again, or reset "
+                          "your password."),
     "customer_number_format": _l("Check the customer number: it looks like 62-0000000-00."),
     "invoice_mismatch": _l("The customer number and the number of your latest invoice do not "
                            "match. Both are printed at the top right of your latest invoice."),

@@ -21,7 +21,7 @@ from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credi
                     Payment, Property, Reading, Reminder, SchedulerLease, SupportMessage, SupportThread, WasteOrder)
 from models.clock import now, today
 from views.helpers import Form, client_ip, get_or_404, new_request_key, redirect_after_post, render, staff_required
-from views.messages import apply_error, form_status
+from views.messages import apply_error, form_status, message
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 100
@@ -59,6 +59,17 @@ def requests():
                   municipality=municipality, municipalities=Property.municipalities(), kinds=WasteOrder.KINDS)
 
 
+def _decided(decide, row, form, **choice) -> bool:
+    """A staff decision (`decide(row, staff, approve=…|accept=…)`) with the form's note;
+    False, with the reason shown, when somebody decided it first."""
+    try:
+        decide(row, current_user, note=form.note.data or "", ip=client_ip(), **choice)
+    except FieldError as error:
+        flash(message(error), "error")
+        return False
+    return True
+
+
 @bp.route("/requests/<int:order_id>", methods=["GET", "POST"])
 @staff_required
 def request_detail(order_id):
@@ -66,12 +77,7 @@ def request_detail(order_id):
     form = DecisionForm()
     if form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
-        try:
-            decisions.decide_order(order, current_user, approve=approve, note=form.note.data or "",
-                                   ip=client_ip())
-        except FieldError:
-            flash(_("This request was already decided."), "error")
-        else:
+        if _decided(decisions.decide_order, order, form, approve=approve):
             flash(_("Approved.") if approve else _("Rejected."), "success")
         return redirect_after_post(url_for("staff.requests"))
     return render("staff/request_detail.html", order=order, form=form,
@@ -122,12 +128,7 @@ def review_reading(reading_id):
     form = DecisionForm()
     if form.validate_on_submit():
         accept = request.form.get("decision") == "accept"
-        try:
-            decisions.review_reading(reading, current_user, accept=accept, note=form.note.data or "",
-                                     ip=client_ip())
-        except FieldError:
-            flash(_("This reading was already reviewed."), "error")
-        else:
+        if _decided(decisions.review_reading, reading, form, accept=accept):
             flash(_("The reading is accepted.") if accept else _("The reading is rejected; the resident is told."),
                   "success")
     return redirect_after_post(url_for("staff.readings"))

@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from domain import accounts, support, water
+from domain import support, water
 from models.clock import today
 from domain.errors import FieldError
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
@@ -52,9 +52,8 @@ def access():
         try:
             point = water.open_point(form.point_number.data, form.meter_number.data, ip=client_ip(),
                                      settings=current_app.config)
-        except accounts.Throttled as throttled:
-            form.form_errors.append(_("Too many failed attempts. Wait %(minutes)d minutes and try "
-                                      "again.", minutes=throttled.minutes))
+        except FieldError as error:  # too many failed attempts
+            apply_error(form, error)
         else:
             if point is not None:
                 lang = session.get("lang")
