@@ -1,4 +1,8 @@
-"""The customer-service back office. Residents and anonymous users get 404 (or the login)."""
+"""The customer-service back office. Residents and anonymous users get 404 (or the login).
+
+One blueprint in one file on purpose: its sections (requests, support, readings, customers,
+audit and composting, billing, points, jobs) are short views over model queries and domain
+functions, and read best side by side. Split a section out when it grows its own forms."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
