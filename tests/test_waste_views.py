@@ -112,6 +112,12 @@ def test_order_service_wizard_without_javascript(client, homes):
                                         "request_key": key}, page=base)
     assert response.status_code == 303
     assert WasteOrder.get().kind == "change_bin"
+    # The order list names the bin ordered (360 L), not the contract's current one (240 L),
+    # and every part of the line is set apart by " · ".
+    listed = client.get(f"/properties/{a.id}?start=2026-12-01").get_data(as_text=True)
+    title = re.search(r'<p class="order-title">(.*?)</p>', listed, re.S).group(1)
+    assert "360 L" in title and "240 L" not in title
+    assert re.search(r"välein · 8,61", listed), "a space on both sides of the separator"
 
 
 def test_biowaste_is_explained_where_it_is_not_offered(client, app):
