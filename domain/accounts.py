@@ -33,13 +33,14 @@ def normalize_customer_number(raw: str) -> str:
 
 
 def find_registrable_customer(customer_number: str, invoice_number: str) -> Customer:
-    """The customer whose latest invoice is `invoice_number`, or FieldError."""
+    """The customer whose latest invoice of some kind (the latest waste invoice, or the
+    latest water invoice) is `invoice_number`, or FieldError."""
     number = normalize_customer_number(customer_number)
     if not CUSTOMER_NUMBER.match(number):
         raise FieldError("customer_number", "customer_number_format")
     customer = Customer.get_or_none(Customer.number == number)
-    latest = Invoice.latest_of(customer) if customer else None
-    if latest is None or latest.number != re.sub(r"\s", "", invoice_number or ""):
+    latest = Invoice.latest_numbers_of(customer) if customer else set()
+    if re.sub(r"\s", "", invoice_number or "") not in latest:
         # One message for both: it must not reveal which customer numbers exist.
         raise FieldError("invoice_number", "invoice_mismatch")
     if User.exists_for_customer(customer):

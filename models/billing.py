@@ -68,9 +68,19 @@ class Invoice(BaseModel):
 
     @classmethod
     def latest_of(cls, customer):
-        """The customer's latest invoice: registration asks for its number."""
+        """The customer's latest invoice (the demo logins print its number)."""
         return (cls.select().where(cls.customer == customer)
                 .order_by(cls.invoice_date.desc(), cls.id.desc()).first())
+
+    @classmethod
+    def latest_numbers_of(cls, customer) -> set[str]:
+        """The number of the customer's latest invoice of each kind (waste, water, …):
+        registration accepts any of them, as a resident may hold either one."""
+        latest = {}
+        for kind, number in (cls.select(cls.kind, cls.number).where(cls.customer == customer)
+                             .order_by(cls.invoice_date, cls.id).tuples()):
+            latest[kind] = number
+        return set(latest.values())
 
     @property
     def can_be_cut_off(self) -> bool:

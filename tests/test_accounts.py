@@ -48,6 +48,18 @@ def test_only_the_latest_invoice_opens_registration(customer):
     assert (error.value.field, error.value.code) == ("invoice_number", "invoice_mismatch")
 
 
+def test_the_latest_invoice_of_each_kind_opens_registration(customer):
+    """A resident holds the latest emptying invoice while a newer water invoice exists (and
+    the other way round): the latest of each kind is accepted, an older one of a kind not."""
+    factories.invoice(customer, number="1962900", days_ago=5, kind="water")
+    factories.invoice(customer, number="1962800", days_ago=100, kind="water")
+    for older in ("1962001", "1962800"):
+        with pytest.raises(FieldError):
+            accounts.find_registrable_customer(customer.number, older)
+    assert accounts.find_registrable_customer(customer.number, "1962859") == customer  # waste, not the newest
+    assert accounts.find_registrable_customer(customer.number, "1962900") == customer
+
+
 def test_unknown_customer_gets_the_same_answer_as_a_wrong_invoice(app):
     with pytest.raises(FieldError) as error:
         accounts.find_registrable_customer("62-0000999-99", "1962859")
