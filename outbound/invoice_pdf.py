@@ -131,7 +131,7 @@ def _payment_slip(pdf, invoice, utility, barcode: str | None, lang: str) -> None
     width, _height = A4
     pdf.line(15 * mm, 95 * mm, width - 15 * mm, 95 * mm)
     pdf.setFont("Helvetica", 9)
-    lines = [(_("Recipient"), utility["name"]), (_("Account"), f"{utility['iban']}  {utility['bic']}"),
+    lines = [(_("Recipient"), utility["name"]), (_("Payee's account"), f"{utility['iban']}  {utility['bic']}"),
              (_("Reference"), format_reference(invoice.reference)),
              ("RF", format_reference(invoice.rf_reference) if invoice.rf_reference else ""),
              (_("Due"), format_date(invoice.due_date))]

@@ -44,6 +44,8 @@ def test_invoice_list_and_the_explained_balancing_invoice(client, balanced):
     [barcode] = re.findall(r">(\d{54})<", page)
     assert barcode.startswith("4") and barcode.endswith(invoice.due_date.strftime("%y%m%d"))
     assert invoice.reference in barcode
+    # The utility's account is the payee's, not "Oma tili" (which names the user's own account).
+    assert re.search(r"<dt>Saajan tilinumero</dt><dd>FI", page)
 
 
 def test_another_residents_invoice_is_not_found(client, balanced):
@@ -63,6 +65,7 @@ def test_the_pdf_has_the_rows_the_barcode_and_a_payment_qr(client, balanced):
     assert response.mimetype == "application/pdf"
     body = response.data
     assert body.startswith(b"%PDF") and barcode.encode() in body
+    assert b"Saajan tilinumero" in body and b"Oma tili" not in body
     assert f"invoice-{invoice.number}.pdf" in response.headers["Content-Disposition"]
     from outbound.invoice_pdf import epc_qr_payload
     payload = epc_qr_payload(bic="OKOYFIHH", name="X", iban="FI49 5000 9420 0287 30",
