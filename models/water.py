@@ -65,6 +65,13 @@ class Meter(BaseModel):
     def visible_to(cls, user):
         return cls.select().where(cls.point.in_(ConsumptionPoint.visible_to(user).select(ConsumptionPoint.id)))
 
+    @classmethod
+    def read_remotely(cls, points) -> set[int]:
+        """The ids of those of `points` whose meter in use is read remotely (the resident
+        reports no reading for them)."""
+        return {p for (p,) in cls.select(cls.point).where(
+            cls.point.in_(points) & (cls.kind == "remote") & cls.removed_on.is_null()).tuples()}
+
 
 class Reading(BaseModel):
     """A meter reading in whole cubic metres."""

@@ -107,6 +107,12 @@ def test_a_remote_read_meter_shows_the_explanation_instead_of_the_form(client, p
     login(client, user.username)
     page = client.get(f"/water/points/{point.id}").get_data(as_text=True)
     assert "lukee tämän mittarin etänä" in page and 'name="value"' not in page
+    # The list of points offers no "report a reading" for it, but says why.
+    listing = client.get("/water/").get_data(as_text=True)
+    assert f"/water/points/{point.id}/reading" not in listing and "luetaan etänä" in listing
+    assert "Mittarin lukema" in page and "Ilmoita lukema</h2>" not in page
+    Meter.update(kind="mechanical").where(Meter.id == meter.id).execute()
+    assert f"/water/points/{point.id}/reading" in client.get("/water/").get_data(as_text=True)
 
 
 def test_consumption_by_period_as_htmx_fragment(client, points):

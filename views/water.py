@@ -30,8 +30,9 @@ def visible_points():
 def point_context(point):
     meters = list(point.meters.order_by(Meter.installed_on.desc()))
     readings = Reading.latest_of(point).limit(8)
+    in_use = [m for m in meters if m.removed_on is None]
     return {"point": point, "meters": meters, "estimate": water.annual_estimate(point),
-            "readings": list(readings)}
+            "readings": list(readings), "remote": bool(in_use) and in_use[0].kind == "remote"}
 
 
 # -- access with the consumption point and meter number ---------------------------------
@@ -84,7 +85,7 @@ def index():
     points = list(visible_points())
     if len(points) == 1 and not current_user.is_authenticated:
         return redirect(url_for("water.point", point_id=points[0].id))
-    return render("water/index.html", points=points)
+    return render("water/index.html", points=points, remote=Meter.read_remotely(points))
 
 
 @bp.route("/points/<int:point_id>")
