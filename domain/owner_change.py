@@ -42,7 +42,12 @@ def change_owner(point, *, possession: dt.date, reading_value: int, new_customer
     with db.atomic():
         reading, _created = Reading.get_or_create(meter=meter, read_on=possession, defaults={
             "value": reading_value, "source": "utility", "status": "accepted"})
-        if reading.value != reading_value:
+        if reading.status == "rejected":  # a refused reading of that day gives way to this one
+            AuditLog.record(staff, "reading_replace", reading, before={"value": reading.value, "status": "rejected"},
+                            after={"value": reading_value, "status": "accepted"})
+            reading.value, reading.status, reading.source = reading_value, "accepted", "utility"
+            reading.save(only=[Reading.value, Reading.status, Reading.source])
+        elif reading.value != reading_value:
             raise FieldError("reading", "conflicting_reading")
         batch = billing_runs.load_water_batch([point], min(start, possession))
         history, meters, readings = batch[point.id]

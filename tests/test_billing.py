@@ -256,6 +256,23 @@ def test_owner_change_makes_a_final_invoice_and_the_new_owner_starts_from_it(bil
                                   new_customer=owner, staff=staff, settings=SETTINGS, today=dt.date(2026, 5, 20))
 
 
+def test_a_rejected_reading_of_the_day_does_not_block_an_owner_change(billed_point):
+    from domain import owner_change
+    owner, point, meter = billed_point
+    Reading.create(meter=meter, read_on=dt.date(2026, 5, 15), value=9999, status="rejected")
+    final = owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
+                                      new_customer=factories.customer(), staff=factories.staff(),
+                                      settings=SETTINGS, today=dt.date(2026, 5, 20))
+    day = Reading.get((Reading.meter == meter) & (Reading.read_on == dt.date(2026, 5, 15)))
+    assert (day.value, day.status, final.balanced_reading_id) == (540, "accepted", day.id)
+    # An accepted reading of another value still is a conflict.
+    with pytest.raises(FieldError) as error:
+        owner_change.change_owner(ConsumptionPoint.get_by_id(point.id), possession=dt.date(2026, 5, 15), reading_value=541,
+                                  new_customer=owner, staff=factories.staff(), settings=SETTINGS,
+                                  today=dt.date(2026, 5, 20))
+    assert error.value.code == "conflicting_reading"
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.integers(-500, 400), min_size=1, max_size=8))
 def test_every_credit_is_used_exactly_once(ctx, amounts):
