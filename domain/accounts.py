@@ -153,6 +153,12 @@ def _token_hash(token: str) -> str:
 
 # -- sessions (ASVS 3.3): server-side, ended by logout, rotated when remembered ------------
 
+def set_language(user: User, lang: str) -> None:
+    """The language of the user's pages and of everything sent to them."""
+    User.update(language=lang).where(User.id == user.id).execute()
+    user.language = lang
+
+
 def open_session(user: User, *, remember: bool, settings) -> str:
     """A new login session for one browser; its token goes into the signed cookie."""
     token = secrets.token_urlsafe(32)

@@ -152,11 +152,18 @@ def test_language_comes_from_setting_then_session_then_header(client, app):
     assert 'lang="fi"' in client.get("/").get_data(as_text=True)
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.8"
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
-    post_form(client, "/language", {"lang": "sv", "next": "/terms"}, page="/")
-    assert 'lang="sv"' in client.get("/").get_data(as_text=True)
+    # Without a choice on this visit, a user's stored language wins over the header.
     user = factories.resident(language="fi")
     login(client, user.username)
     assert 'lang="fi"' in client.get("/account/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
+    # "På svenska" chosen on the login page is the user's choice: it is kept at login and
+    # becomes the stored language (mail goes out in it too).
+    post_form(client, "/language", {"lang": "sv", "next": "/terms"}, page="/")
+    assert 'lang="sv"' in client.get("/").get_data(as_text=True)
+    login(client, user.username)
+    assert 'lang="sv"' in client.get("/account/").get_data(as_text=True)
+    assert User.get_by_id(user.id).language == "sv"
 
 
 # -- sessions end when they should (ASVS 3.3.1, 3.3.2) ----------------------------------------

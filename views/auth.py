@@ -10,6 +10,7 @@ from wtforms.validators import EqualTo, InputRequired, Length
 from domain import accounts
 from domain.errors import FieldError
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
+from models import LANGUAGES
 from views.helpers import Form, ValidEmail, client_ip, home_for, render, safe_next
 from views.messages import apply_error, form_status
 
@@ -65,8 +66,12 @@ class ResetForm(Form):
 
 def start_session(user, remember: bool = False) -> None:
     """A fresh session for the user: nothing carries over from before the login, and a
-    server-side session row that logout ends."""
+    server-side session row that logout ends. A language chosen before logging in is
+    the user's choice: it becomes their stored language."""
+    chosen = session.get("lang")
     session.clear()
+    if chosen in LANGUAGES and chosen != user.language:
+        accounts.set_language(user, chosen)
     accounts.open_session(user, remember=remember, settings=current_app.config)
     login_user(user, remember=remember)
     session.permanent = False

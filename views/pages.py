@@ -10,7 +10,8 @@ from flask import (Blueprint, current_app, jsonify, redirect, render_template, r
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
-from models import LANGUAGES, User
+from domain import accounts
+from models import LANGUAGES
 from views.auth import LoginForm
 from views.helpers import home_for, render, safe_next
 
@@ -76,7 +77,7 @@ def set_language():
     if lang in LANGUAGES:
         session["lang"] = lang
         if current_user.is_authenticated:
-            User.update(language=lang).where(User.id == current_user.id).execute()
+            accounts.set_language(current_user, lang)
     return redirect(safe_next(request.form.get("next"), url_for("pages.index")), 303)
 
 
