@@ -27,29 +27,32 @@ log = logging.getLogger(__name__)
 
 def _billing(day, config):
     runs = billing_runs.run_due(day, invoicing.BillingSettings.from_config(config))
-    return "; ".join(f"{r.kind}: {r.invoices} invoices" for r in runs) or "nothing to bill"
+    made = {f"{kind}_invoices": 0 for kind in ("water", "waste")}
+    for run in runs:
+        made[f"{run.kind}_invoices"] += run.invoices
+    return made
 
 
 def _dunning(day, config):
     sent = dunning.run(day, dunning.DunningSettings.from_config(config))
-    return f"{sent['first']} first, {sent['second']} second reminders"
+    return {"first_reminders": sent["first"], "second_reminders": sent["second"]}
 
 
 def _interest(day, config):
     made = interest.run_due(day, interest.InterestSettings.from_config(config))
-    return "not an interest day" if made is None else f"{made} interest invoices"
+    return {"not_due": 1} if made is None else {"interest_invoices": made}
 
 
 def _pickup(day, _config):
-    return notifications.pickup_reminders(day)
+    return {"pickup_reminders": notifications.pickup_reminders(day)}
 
 
 def _reading(day, _config):
-    return notifications.reading_reminders(day)
+    return {"reading_reminders": notifications.reading_reminders(day)}
 
 
 def _composting(day, _config):
-    return notifications.compost_renewals(day)
+    return {"renewal_reminders": notifications.compost_renewals(day)}
 
 
 def daily_jobs(config) -> list[jobs.Job]:

@@ -11,6 +11,7 @@ missed tick.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import socket
@@ -58,7 +59,7 @@ class Heartbeat:
 @dataclass(frozen=True)
 class Job:
     id: str
-    function: Callable  # function(day, config) -> a short result text
+    function: Callable  # function(day, config) -> what it did: {"first_reminders": 3, …}
     at: dt.time  # time of day in Helsinki
     catch_up_days: int = 0  # how many days back a missed run is still made
 
@@ -99,7 +100,7 @@ def run_once(job: Job, day: dt.date, config) -> JobRun | None:
         JobRun.update(status="failed", finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:2000]
                       ).where(JobRun.id == run.id).execute()
     else:
-        JobRun.update(status="done", finished_at=utcnow(), result=str(result or "")[:2000]).where(
+        JobRun.update(status="done", finished_at=utcnow(), result=json.dumps(result or {})).where(
             JobRun.id == run.id).execute()
     return JobRun.get_by_id(run.id)
 

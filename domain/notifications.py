@@ -61,7 +61,7 @@ def _residents_of(customer_ids):
     return users
 
 
-def pickup_reminders(day: dt.date) -> str:
+def pickup_reminders(day: dt.date) -> int:
     """The evening before each planned emptying, to residents who asked for it."""
     tomorrow = day + dt.timedelta(days=1)
     wanting = (User.select(User.customer).join(NotificationPref)
@@ -83,10 +83,10 @@ def pickup_reminders(day: dt.date) -> str:
             sent += _send_once(f"pickup:{user.id}:{contract.id}:{tomorrow}", user, "pickup_reminder",
                                "pickup", chosen[user.id], contract=contract, day=tomorrow,
                                planned=emptying.planned_day, holidays=holidays)
-    return f"{sent} pickup reminders"
+    return sent
 
 
-def reading_reminders(day: dt.date) -> str:
+def reading_reminders(day: dt.date) -> int:
     """A week before a group's last reporting day, to customers with a mechanical meter who
     have not reported in the period; and the December reading card (report by 31.12.)."""
     sent = 0
@@ -97,7 +97,7 @@ def reading_reminders(day: dt.date) -> str:
         year_end = dt.date(day.year, 12, 31)
         for group in ("1", "2", "3"):
             sent += _remind_readers(group, dt.date(day.year, 1, 1), year_end, f"reading-card:{day.year}")
-    return f"{sent} reading reminders"
+    return sent
 
 
 def _remind_readers(group: str, start: dt.date, report_by: dt.date, key_prefix: str) -> int:
@@ -115,7 +115,7 @@ def _remind_readers(group: str, start: dt.date, report_by: dt.date, key_prefix: 
     return sent
 
 
-def compost_renewals(day: dt.date) -> str:
+def compost_renewals(day: dt.date) -> int:
     """60 and 14 days before a composting notice expires, unless it was renewed."""
     sent = 0
     for days in RENEWAL_NOTICE_DAYS:
@@ -127,4 +127,4 @@ def compost_renewals(day: dt.date) -> str:
         for notice in notices:
             sent += _send_once(f"compost:{notice.id}:{days}", notice.user, "compost_renewal",
                                "composting", chosen[notice.user_id], notice=notice, days=days)
-    return f"{sent} renewal reminders"
+    return sent

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
@@ -37,6 +38,15 @@ class JobRun(BaseModel):
     def shown_status(self) -> str:
         """"interrupted" for a run whose process stopped renewing it (it died)."""
         return interrupted_or(self.status, self.alive_until)
+
+    @property
+    def outcome(self) -> dict:
+        """What the run did, as counts by what was counted: {"first_reminders": 3, …}."""
+        try:
+            counts = json.loads(self.result or "{}")
+        except ValueError:
+            return {}
+        return counts if isinstance(counts, dict) else {}
 
 
 # A running job or billing run renews its alive_until while it works; one not renewed for

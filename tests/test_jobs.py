@@ -75,10 +75,10 @@ def test_a_server_down_over_the_reminder_time_sends_the_reminder_once(resident_w
     assert jobs.catch_up(pickup, ctx.config, at(evening, 17, 0)) == []  # before 18.00: nothing
     # The server was down at 18.00 and starts again at 19.30.
     [run] = jobs.catch_up(pickup, ctx.config, at(evening, 19, 30))
-    assert run.result == "1 pickup reminders"
+    assert run.outcome == {"pickup_reminders": 1}
     assert jobs.catch_up(pickup, ctx.config, at(evening, 21, 0)) == []
     # Even running the job function again sends nothing twice.
-    assert notifications.pickup_reminders(evening) == "0 pickup reminders"
+    assert notifications.pickup_reminders(evening) == 0
     [mail] = Outbox.select().where(Outbox.kind == "pickup")
     assert mail.recipient == user.email and "2.12.2026" in mail.body_text
     # The next morning the missed evening is not caught up: the bin was emptied already.
@@ -88,7 +88,7 @@ def test_a_server_down_over_the_reminder_time_sends_the_reminder_once(resident_w
 def test_residents_who_did_not_ask_get_no_pickup_reminder(resident_with_bin, ctx):
     user, contract = resident_with_bin
     notifications.set_preference(user, "pickup", False)
-    assert notifications.pickup_reminders(dt.date(2026, 12, 1)) == "0 pickup reminders"
+    assert notifications.pickup_reminders(dt.date(2026, 12, 1)) == 0
 
 
 def test_the_unsubscribe_link_turns_off_that_kind_only_for_that_user(resident_with_bin, client, ctx):
@@ -122,9 +122,9 @@ def test_composting_renewal_reminders_at_60_and_14_days(ctx):
         post_office="K", phone="1", email=user.email, building_type="detached", occupancy="permanent",
         persons=2, composter_type="bokashi", volume_l=50, composted="x", confirm_disuse=True,
         confirm_correct=True, notified_on=dt.date(2022, 1, 30), valid_until=dt.date(2027, 1, 29), request_key="n")
-    assert notifications.compost_renewals(dt.date(2026, 11, 30)) == "1 renewal reminders"  # 60 days
-    assert notifications.compost_renewals(dt.date(2026, 11, 30)) == "0 renewal reminders"
-    assert notifications.compost_renewals(dt.date(2027, 1, 15)) == "1 renewal reminders"  # 14 days
+    assert notifications.compost_renewals(dt.date(2026, 11, 30)) == 1  # 60 days
+    assert notifications.compost_renewals(dt.date(2026, 11, 30)) == 0
+    assert notifications.compost_renewals(dt.date(2027, 1, 15)) == 1  # 14 days
     assert Outbox.select().where(Outbox.kind == "composting").count() == 2
 
 
@@ -214,3 +214,7 @@ def test_run_now_queues_the_job_for_the_scheduler_instead_of_running_it_in_the_r
         [done] = jobs.run_queued(scheduler.daily_jobs(app.config), app.config)
         assert done.job == "dunning" and done.status == "done"
         assert jobs.run_queued(scheduler.daily_jobs(app.config), app.config) == []
+    # What the run did is shown in the staff's language, not as an English sentence.
+    page = client.get("/staff/jobs").get_data(as_text=True)
+    assert "Ensimmäiset maksumuistutukset: 0 · Toiset maksumuistutukset: 0" in page
+    assert "first" not in page and "second reminders" not in page

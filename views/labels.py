@@ -64,6 +64,11 @@ LABELS = {
     "job": {"billing": _l("Billing runs"), "dunning": _l("Payment reminders"),
             "late_interest": _l("Late-payment interest"), "reading_reminders": _l("Reading reminders"),
             "compost_renewals": _l("Composting renewal reminders"), "pickup_reminders": _l("Pickup reminders")},
+    "job_outcome": {"water_invoices": _l("Water invoices"), "waste_invoices": _l("Waste invoices"),
+                    "interest_invoices": _l("Interest invoices"), "first_reminders": _l("First reminders"),
+                    "second_reminders": _l("Second reminders"), "pickup_reminders": _l("Pickup reminders"),
+                    "reading_reminders": _l("Reading reminders"), "renewal_reminders": _l("Renewal reminders"),
+                    "not_due": _l("Not a day for this job")},
     "meter_kind": {"mechanical": _l("Mechanical"), "remote": _l("Remote-read")},
     "order_kind": {
         "extra_emptying": _l("Extra emptying"),
