@@ -11,8 +11,8 @@ from domain import compost
 from models.clock import today
 from models import CompostNotice, Property
 from views.messages import form_status
-from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
-                           render, resident_required)
+from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, optional_int, placeholder,
+                           redirect_after_post, render, resident_required)
 from views.labels import LABELS
 
 bp = Blueprint("compost", __name__, url_prefix="/compost")
@@ -23,7 +23,7 @@ def _required(message):
 
 
 class CompostForm(Form):
-    property = SelectField(_l("Property"), coerce=int, validate_choice=False,
+    property = SelectField(_l("Property"), coerce=optional_int, validate_choice=False,
                            validators=[_required(_l("Choose the property."))])
     first_name = StringField(_l("First name"), validators=[_required(_l("Enter your first name.")), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[_required(_l("Enter your last name.")), Length(max=100)])
@@ -59,8 +59,8 @@ class CompostForm(Form):
 
 
 def _choices(form, properties):
-    form.property.choices = [(p.id, p.address) for p in properties]
-    form.building_type.choices = [(k, str(v)) for k, v in LABELS["building_type_one"].items()]
+    form.property.choices = [placeholder()] + [(p.id, p.address) for p in properties]
+    form.building_type.choices = [placeholder()] + [(k, str(v)) for k, v in LABELS["building_type_one"].items()]
     form.occupancy.choices = [(k, str(v)) for k, v in LABELS["occupancy"].items()]
     form.composter_type.choices = [(k, str(LABELS["composter_type"][k])) for k in CompostNotice.COMPOSTER_TYPES]
 

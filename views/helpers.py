@@ -159,6 +159,16 @@ def home_for(user) -> str:
     return url_for("properties.index")
 
 
+def optional_int(value):
+    """A select's value as an int, or None for its empty placeholder option."""
+    return None if value in ("", None) else int(value)
+
+
+def placeholder() -> tuple[str, str]:
+    """The first option of a required select: empty, with a label (HTML requires one)."""
+    return ("", _("Choose…"))
+
+
 def new_request_key() -> str:
     return secrets.token_urlsafe(16)
 

@@ -10,8 +10,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from domain import support
 from domain.errors import FieldError
 from models import Property, SupportMessage, SupportThread
-from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, redirect_after_post,
-                           render, resident_required)
+from views.helpers import (Form, ValidEmail, client_ip, get_owned_or_404, new_request_key, placeholder,
+                           redirect_after_post, render, resident_required)
 from views.labels import LABELS
 from views.messages import apply_error, form_status
 
@@ -47,7 +47,7 @@ def index():
     properties = list(Property.of_user(current_user))
     form = SupportForm()
     form.property.choices = [(p.id, p.address) for p in properties]
-    form.category.choices = [("", "")] + [(c, str(LABELS["support_category"][c])) for c in SupportThread.CATEGORIES]
+    form.category.choices = [placeholder()] + [(c, str(LABELS["support_category"][c])) for c in SupportThread.CATEGORIES]
     if request.method == "GET":
         form.email.data, form.phone.data = current_user.email, current_user.phone
         form.contact_method.data = "email"
