@@ -1,15 +1,17 @@
 """Shared fixtures: an app on a real SQLite file, migrated; a client; data factories."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
+from decimal import Decimal
 
 import pytest
 
 import migrations
 from app import create_app
 from models.clock import set_clock
-from models import db
+from models import ConsumptionPoint, Credit, Meter, Reading, SupportThread, WasteOrder, db
 from tests import factories
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -107,3 +109,29 @@ def ctx_prices(tmp_path_factory):
     with app.app_context():
         PriceListRow.insert_many(price_list.price_rows()).execute()
         yield app
+
+
+@pytest.fixture
+def world(app):
+    """One of every object a URL names, for the walks over the URL map."""
+    with app.app_context():
+        user = factories.resident(username="kokeilija")
+        prop = user.customer.properties.get()
+        contract = prop.waste_contracts.get()
+        point = ConsumptionPoint.create(number="100123", property=prop, billing_group="1", persons=2)
+        meter = Meter.create(point=point, number="21000123", size="DN20", installed_on=dt.date(2020, 1, 1))
+        reading = Reading.create(meter=meter, read_on=dt.date(2025, 11, 20), value=500, status="flagged")
+        invoice = factories.invoice(user.customer, total=Decimal("80.00"))
+        credit = Credit.create(customer=user.customer, source_invoice=invoice, amount=Decimal("250"),
+                               refund_due=True)
+        order = WasteOrder.create(property=prop, contract=contract, kind="extra_emptying", status="pending",
+                                  effective_date=dt.date(2026, 12, 2), bin_count=1, request_key="k1",
+                                  created_by=user)
+        thread = SupportThread.create(customer=user.customer, user=user, category="other", subject="Hei",
+                                      contact_method="none", request_key="t1")
+        staff = factories.staff(username="tarkastaja")
+        ids = {"property_id": prop.id, "contract_id": contract.id, "point_id": point.id,
+               "invoice_id": invoice.id, "credit_id": credit.id, "order_id": order.id,
+               "thread_id": thread.id, "customer_id": user.customer_id, "reading_id": reading.id,
+               "kind": "bin_count", "token": "x" * 40}
+    return user, staff, ids

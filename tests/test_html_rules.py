@@ -8,7 +8,7 @@ import pytest
 
 from models import Credit
 from tests.conftest import login
-from tests.test_no_server_errors import _urls, world  # noqa: F401 - the fixture
+from tests.test_no_server_errors import _urls
 
 BLOCKS_NOT_IN_P = {"form", "div", "p", "ul", "ol", "table", "section", "h1", "h2", "h3", "dl", "fieldset"}
 MULTILINE_AUTOCOMPLETE = {"street-address"}
@@ -57,7 +57,7 @@ class Rules(HTMLParser):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "resident", "staff"])
-def test_every_page_keeps_the_html_rules(app, world, role):  # noqa: F811 - pytest fixture
+def test_every_page_keeps_the_html_rules(app, world, role):
     user, staff, ids = world
     with app.app_context():  # a refund with an account number shows its "mark as paid" form
         Credit.update(refund_iban="FI4950009420028730").where(Credit.id == ids["credit_id"]).execute()
