@@ -183,6 +183,7 @@ def _init_templates(app: Flask) -> None:
         isodate=lambda text: formatting.format_date(dt.date.fromisoformat(text)),
         decimal=lambda text: Decimal(str(text)),  # amounts kept as text in a row's meta
         datetime=formatting.format_datetime,
+        day=lambda value: formatting.format_day(value, lang()),
         money=lambda value: formatting.format_money(value, lang()),
         unit_price=lambda value: formatting.format_unit_price(value, lang()),
         number=lambda value, decimals=0: formatting.format_number(value, lang(), decimals=decimals),

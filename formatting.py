@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
 
-from models.clock import to_local
+from models.clock import to_local, today
 
 # Finnish-region variants so that Swedish and English also use the comma and d.m.yyyy.
 BABEL_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
@@ -29,6 +30,13 @@ def format_date(value: dt.date | None) -> str:
     if isinstance(value, dt.datetime):
         value = to_local(value).date()
     return f"{value.day}.{value.month}.{value.year}"
+
+
+def format_day(value: dt.date, lang: str) -> str:
+    """A day close at hand, with its weekday: "pe 27.11." (the year when it is not this one)."""
+    weekday = babel_format_date(value, "EEE", locale=_babel_locale(lang))
+    year = "" if value.year == today().year else str(value.year)
+    return f"{weekday} {value.day}.{value.month}.{year}"
 
 
 def format_datetime(value: dt.datetime | None) -> str:

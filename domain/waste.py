@@ -204,6 +204,20 @@ def contract_summaries(prop, on: dt.date, plans=None):
     return summaries
 
 
+def next_emptyings(properties, on: dt.date) -> dict[int, list]:
+    """{property id: the next planned emptying of each of its services in force on `on`
+    (mixed waste first)}, for a list of properties in two queries."""
+    contracts = {c.id: c for c in WasteContract.active_on(on).where(WasteContract.property.in_(properties))}
+    found = {}
+    for plan in schedule.plans_for(WasteContract.select().where(WasteContract.id.in_(list(contracts)))):
+        upcoming = schedule.next_emptying(plan, on)
+        if upcoming is not None:
+            found.setdefault(contracts[plan.contract_id].property_id, []).append(upcoming)
+    for emptyings in found.values():
+        emptyings.sort(key=lambda e: (e.waste_type != "mixed", e.day))
+    return found
+
+
 def renew_feed_token(prop, user) -> bool:
     """A new secret address for the property's calendar feed (the old one stops working);
     True when there was one before."""

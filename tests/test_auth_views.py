@@ -101,6 +101,12 @@ def test_login_redirects_only_to_local_pages(client, app):
     token = csrf_token(client)
     response = client.post("/login?next=https://evil.example/", data={
         "csrf_token": token, "login": user.username, "password": factories.PASSWORD})
+    # A resident with one property lands on it; with more, on the list.
+    assert response.headers["Location"] == f"/properties/{user.customer.properties.get().id}"
+    factories.property_(user.customer)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
+    response = client.post("/login?next=//evil.example/", data={
+        "csrf_token": csrf_token(client), "login": user.username, "password": factories.PASSWORD})
     assert response.headers["Location"] == "/properties/"
 
 

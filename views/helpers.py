@@ -15,6 +15,7 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from domain import emails
+from models import Property
 
 
 def render(page: str, fragments: dict[str, str] | None = None, *, status: int = 200, **context):
@@ -152,10 +153,13 @@ def parse_month(raw: str | None, default):
 
 
 def home_for(user) -> str:
-    """Where a user lands after logging in: staff on the back office, residents on their
-    properties."""
+    """Where a user lands after logging in: staff on the back office, a resident with one
+    property on that property, other residents on their list of properties."""
     if user.is_staff:
         return url_for("staff.home")
+    only = [p.id for p in Property.of_user(user).limit(2)]
+    if len(only) == 1:
+        return url_for("properties.detail", property_id=only[0])
     return url_for("properties.index")
 
 

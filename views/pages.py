@@ -33,23 +33,44 @@ def asset_url(filename: str) -> str:
     return url_for("static", filename=filename, v=asset_version(current_app.static_folder, filename))
 
 
-# The main navigation; an entry shows once its feature's blueprint is registered.
-RESIDENT_NAV = (("properties.index", _l("My properties")), ("water.index", _l("Water")),
-                ("invoices.index", _l("Invoices")),
-                ("compost.index", _l("Composting")), ("support.index", _l("Support")),
-                ("account.index", _l("Account")))
+# The main navigation; an entry shows once its feature's blueprint is registered. A
+# resident's tabs: (endpoint, label, icon, the blueprints or endpoints it stands for).
+RESIDENT_TABS = (("properties.index", _l("Properties"), "home", ("properties", "waste", "feed")),
+                 ("water.index", _l("Water"), "drop", ("water",)),
+                 ("invoices.index", _l("Invoices"), "receipt", ("invoices",)),
+                 ("support.index", _l("Help"), "chat", ("support",)),
+                 ("pages.more", _l("More"), "more", ("pages.more", "compost", "account", "notifications")))
+VISITOR_TABS = (("water.point", _l("Reading service"), "drop", ("water.point", "water.report", "water.feedback")),
+                ("water.billing_calendar", _l("Billing calendar"), "calendar", ("water.billing_calendar",)))
 STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests")),
              ("staff.inbox", _l("Support inbox")), ("staff.readings", _l("Readings")),
              ("staff.customers", _l("Customers")), ("staff.compost_register", _l("Composting register")),
-             ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")),
-             ("account.index", _l("Account")))
+             ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
 
 
-def nav_items():
-    entries = STAFF_NAV if current_user.is_staff else RESIDENT_NAV
-    return [{"endpoint": e, "label": label, "current": request.endpoint == e or (
-                e.split(".")[0] != "staff" and request.blueprint == e.split(".")[0])}
-            for e, label in entries if e in current_app.view_functions]
+def nav_items() -> list[dict]:
+    """The main navigation of the current user: a resident's tab bar, a reading-service
+    visitor's two tabs, or the staff's list; each entry knows whether it is current."""
+    if current_user.is_authenticated and current_user.is_staff:
+        return [{"url": url_for(e), "label": label, "icon": None, "current": request.endpoint == e}
+                for e, label in STAFF_NAV if e in current_app.view_functions]
+    if current_user.is_authenticated:
+        tabs, values = RESIDENT_TABS, {}
+    elif current_user.water_point_id is not None:
+        tabs, values = VISITOR_TABS, {"point_id": current_user.water_point_id}
+    else:
+        return []
+    return [{"url": url_for(e, **(values if e == "water.point" else {})), "label": label, "icon": icon,
+             "current": request.endpoint in covers or request.blueprint in covers}
+            for e, label, icon, covers in tabs if e in current_app.view_functions]
+
+
+@bp.route("/more")
+def more():
+    """The fifth tab: what a resident needs less often."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    return render("pages/more.html")
 
 
 def support_url(**params) -> str:

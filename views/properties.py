@@ -32,7 +32,8 @@ def index():
     order = {t: i for i, t in enumerate(Property.BUILDING_TYPES)}
     rows = sorted(properties, key=lambda p: (order.get(p.building_type, 99), p.street))
     groups = [(t, list(g)) for t, g in groupby(rows, key=lambda p: p.building_type)]
-    return render("properties/index.html", {"property-list": "properties/_list.html"}, groups=groups, query=query)
+    return render("properties/index.html", {"property-list": "properties/_list.html"}, groups=groups, query=query,
+                  upcoming=waste.next_emptyings(rows, today()))
 
 
 class OrdersFilter(Form):

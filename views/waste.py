@@ -84,7 +84,8 @@ def calendar(property_id):
     weeks = month_grid(first, plans, day, lang)
     long_moves = [(e, ", ".join(schedule.holidays_between(e.planned_day, e.day, lang)))
                   for week in weeks for d in week.days if d.in_month for e in d.emptyings if e.beyond_promise]
-    context = dict(prop=prop, month=first, weeks=weeks, long_moves=long_moves,
+    holidays = [d for week in weeks for d in week.days if d.in_month and d.holiday]
+    context = dict(prop=prop, month=first, weeks=weeks, long_moves=long_moves, holidays_shown=holidays,
                    texts=calendar_texts(lang),
                    previous_month=add_months(first, -1), next_month=add_months(first, 1),
                    waste_types=sorted({p.waste_type for p in plans}, reverse=True))

@@ -129,3 +129,10 @@ def assert_accessible(page) -> None:
     problems = [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
                 for v in result["violations"]]
     assert problems == [], f"{page.url}\n" + "\n".join(problems)
+
+
+def open_menu(page):
+    """The top bar's menu (language, account, log out) is a <details>: open it."""
+    menu = page.locator("details.menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()

@@ -84,7 +84,7 @@ def test_interval_request_approved_by_staff_changes_the_calendar_and_emails(page
 def test_support_message_answered_by_staff_reaches_the_resident(page, browser, live_server, smtp):
     page.goto("/login")
     log_in(page, "maija")
-    page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Asiakastuki").click()
+    page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Tuki").click()
     assert_accessible(page)
     page.select_option("#category", "emptying")
     page.fill("#subject", "Astia jäi tyhjentämättä")

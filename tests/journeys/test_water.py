@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from domain import water
 from models.clock import today
 from models import ConsumptionPoint, Meter, Property, User
-from tests.journeys.conftest import assert_accessible
+from tests.journeys.conftest import assert_accessible, open_menu
 from tests.journeys.test_foundation import log_in
 
 pytestmark = pytest.mark.journey
@@ -64,6 +64,7 @@ def test_meter_number_access_reading_history_and_chart(page, live_server):
     assert_accessible(page)
     page.goto(f"/water/points/{point.id}/feedback")
     assert_accessible(page)
+    open_menu(page)
     page.get_by_role("button", name="Sulje lukemapalvelu").click()
     assert page.get_by_text("Olet sulkenut lukemapalvelun.").is_visible()
 
