@@ -73,6 +73,11 @@ class Invoice(BaseModel):
                 .order_by(cls.invoice_date.desc(), cls.id.desc()).first())
 
     @classmethod
+    def unpaid(cls, query):
+        """The open invoices with something to pay among `query`, the earliest due first."""
+        return query.where((cls.status == "open") & (cls.total > 0)).order_by(cls.due_date, cls.id)
+
+    @classmethod
     def latest_numbers_of(cls, customer) -> set[str]:
         """The number of the customer's latest invoice of each kind (waste, water, …):
         registration accepts any of them, as a resident may hold either one."""

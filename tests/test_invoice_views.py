@@ -160,3 +160,20 @@ def test_a_credit_invoice_has_nothing_to_pay_and_no_payment_codes(client, app):
     body = client.get(f"/invoices/{credit.id}.pdf").data
     text = _pdf_text(body)
     assert "Ei maksettavaa." in text and "viivakoodi" not in text.lower()  # no barcode, no QR beside it
+
+
+def test_open_and_overdue_invoices_show_as_such_on_the_list_and_the_home_screen(client, app):
+    set_clock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI))
+    user = factories.resident()
+    factories.invoice(user.customer, number="1963001", days_ago=60, status="open")  # 24.9. + 21 days: due 15.10.
+    factories.invoice(user.customer, number="1963002", days_ago=5, status="open")  # 18.11. + 21 days: due 9.12.
+    factories.invoice(user.customer, number="1963003", days_ago=90, status="paid")
+    login(client, user.username)
+    listing = client.get("/invoices/").get_data(as_text=True)
+    items = dict(re.findall(r'<li class="invoice-item( overdue| open)?">.*?>(\d{7})</a>', listing, re.S)[i][::-1]
+                 for i in range(3))
+    assert items == {"1963001": " overdue", "1963002": " open", "1963003": ""}
+    assert "Erääntynyt</span> eräpäivä 15.10.2026" in listing and "eräpäivä 9.12.2026" in listing
+    home = client.get(client.get("/login").headers.get("Location") or "/properties/", follow_redirects=True)
+    page = home.get_data(as_text=True)
+    assert "1 lasku on erääntynyt" in page and "eräpäivä 15.10.2026" in page

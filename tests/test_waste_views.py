@@ -233,3 +233,12 @@ def test_a_long_holiday_move_is_said_in_words_on_the_calendar_and_in_the_reminde
         [mail] = Outbox.select().where(Outbox.kind == "pickup")
     assert "29.12.2025" in mail.body_text
     assert "Pyhien vuoksi (Jouluaatto, Joulupäivä, Tapaninpäivä) tämä tyhjennys siirtyi 24.12.2025" in mail.body_text
+
+
+def test_the_properties_list_shows_each_propertys_next_emptying(client, homes):
+    alice, a, contract, *_ = homes
+    factories.property_(alice.customer)  # a second property: the list is shown, not the one property
+    login(client, alice.username)
+    page = client.get("/properties/").get_data(as_text=True)
+    card = re.search(rf'href="/properties/{a.id}">(.*?)</a>', page, re.S).group(1)
+    assert '<span class="waste-chip waste-mixed">Sekajäte</span> Seuraava tyhjennys ke 2.12.' in card

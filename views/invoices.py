@@ -14,6 +14,7 @@ from domain.barcode import virtual_barcode
 from domain.iban import format_iban
 from formatting import format_reference
 from models import Credit, Invoice, InvoiceRow
+from models.clock import today
 from views.helpers import Form, client_ip, get_owned_or_404, redirect_after_post, render, resident_required
 from views.labels import label
 from views.messages import apply_error
@@ -54,7 +55,7 @@ def _index(refunds, failed=None, status=200):
     invoices = (Invoice.visible_to(current_user)
                 .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(60))
     return render("invoices/index.html", status=status, invoices=list(invoices), refunds=refunds,
-                  forms=forms)
+                  forms=forms, today=today())
 
 
 @bp.post("/refunds/<int:credit_id>")

@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from domain import waste
 from domain.customers import update_billing_address
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
-from models import ConsumptionPoint, Property, WasteOrder
+from models import ConsumptionPoint, Invoice, Property, WasteOrder
 from models.clock import today
 from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
 from views.messages import form_status
@@ -33,7 +33,7 @@ def index():
     rows = sorted(properties, key=lambda p: (order.get(p.building_type, 99), p.street))
     groups = [(t, list(g)) for t, g in groupby(rows, key=lambda p: p.building_type)]
     return render("properties/index.html", {"property-list": "properties/_list.html"}, groups=groups, query=query,
-                  upcoming=waste.next_emptyings(rows, today()))
+                  upcoming=waste.next_emptyings(rows, today()), today=today(), unpaid=_unpaid())
 
 
 class OrdersFilter(Form):
@@ -61,7 +61,13 @@ def detail(property_id):
     prop = get_owned_or_404(Property, property_id)
     points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
     return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
-                  summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop))
+                  summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop),
+                  today=today(), unpaid=_unpaid())
+
+
+def _unpaid() -> list:
+    """The resident's unpaid invoices, for the home screen's notice."""
+    return list(Invoice.unpaid(Invoice.visible_to(current_user)).limit(20))
 
 
 class BillingAddressForm(Form):

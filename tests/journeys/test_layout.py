@@ -1,0 +1,94 @@
+"""Every page of the URL map at 320 px and 390 px wide, as each role: nothing scrolls
+sideways, and every tap target (buttons, fields, stand-alone links, a checkbox or radio
+with its label) is at least 44 × 44 px. Links inside running text are exempt, as in
+WCAG 2.5.5."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import demo
+from models import (ConsumptionPoint, Credit, Customer, Invoice, Property, Reading, SupportThread, User,
+                    WasteContract, WasteOrder, db)
+from tests.journeys.conftest import CHROMIUM_ARGS  # noqa: F401 - the browser fixture's arguments
+from tests.journeys.test_foundation import log_in
+
+pytestmark = pytest.mark.journey
+
+# Not pages: files, feeds, JSON, redirects only, and what ends the session.
+NOT_PAGES = {"static", "pages.service_worker", "pages.manifest", "pages.health", "feed.calendar_feed",
+             "notifications.push_key", "invoices.pdf", "auth.logout", "account.logout_everywhere",
+             "water.end_access", "staff.compost_csv", "staff.export_csv"}
+
+SMALL_TARGETS = """() => {
+  const small = [];
+  const seen = el => { const s = getComputedStyle(el); return s.visibility !== 'hidden' && s.display !== 'none'
+                        && el.getClientRects().length > 0 && !el.closest('[hidden], .visually-hidden, details:not([open]) > :not(summary)'); };
+  const inText = a => { const block = a.parentElement; return block && block.textContent.trim() !== a.textContent.trim()
+                         && ['P', 'DD', 'TD', 'LI', 'SPAN', 'SMALL', 'LABEL'].includes(block.tagName) && !a.classList.contains('button'); };
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+    if (!seen(el) || el.closest('.skip-link') || el.classList.contains('skip-link')) continue;
+    if (el.tagName === 'A' && inText(el)) continue;
+    let box = el.getBoundingClientRect();
+    if (el.type === 'checkbox' || el.type === 'radio') {
+      const label = el.labels && el.labels[0];
+      if (label) { const l = label.getBoundingClientRect();
+        box = {width: Math.max(box.right, l.right) - Math.min(box.left, l.left),
+               height: Math.max(box.bottom, l.bottom) - Math.min(box.top, l.top)}; }
+    }
+    if (box.width < 43.5 || box.height < 43.5)
+      small.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.name ? '[name=' + el.name + ']' : ''} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+  }
+  return small;
+}"""
+
+
+def ids_for(app, role):
+    """One of each object a URL names, from the demo data, as the role may see it."""
+    with app.app_context(), db.connection_context():
+        maija = User.get(User.username == "maija")
+        prop = Property.select().where(Property.customer == maija.customer).order_by(Property.id).first()
+        contract = WasteContract.select().where(WasteContract.property == prop).first()
+        point = ConsumptionPoint.select().join(Property).where(Property.customer == maija.customer).first()
+        invoice = Invoice.select().where(Invoice.customer == maija.customer).order_by(Invoice.id.desc()).first()
+        order = WasteOrder.select().where(WasteOrder.property == prop).first()
+        thread = SupportThread.select().first()
+        reading = Reading.select().first()
+        credit = Credit.select().first()
+        return {"property_id": prop.id, "contract_id": contract.id, "point_id": point.id if point else 1,
+                "invoice_id": invoice.id if invoice else 1, "order_id": order.id if order else 1,
+                "thread_id": thread.id if thread else 1, "reading_id": reading.id, "credit_id": credit.id if credit else 1,
+                "customer_id": Customer.select().first().id, "kind": "interval", "token": "x" * 40}
+
+
+def pages(app, ids):
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
+            continue
+        yield rule.build({arg: ids.get(arg, 1) for arg in rule.arguments}, append_unknown=False)[1]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "staff"])
+def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(browser, live_server, role):
+    app = live_server.app
+    ids = ids_for(app, role)
+    problems = {}
+    for width, height in ((320, 640), (390, 844)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fi-FI",
+                                      base_url=live_server.url)
+        page = context.new_page()
+        if role != "anonymous":
+            page.goto("/login")
+            log_in(page, "maija" if role == "resident" else "asiakaspalvelu",
+                   lands=re.compile(r"/(properties|staff)/"))
+        for url in pages(app, ids):
+            response = page.goto(url)
+            if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            small = page.evaluate(SMALL_TARGETS)
+            if overflow > 0 or small:
+                problems[f"{width}px {url}"] = {"overflow": overflow, "small": small[:6]}
+        context.close()
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
