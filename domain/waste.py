@@ -11,6 +11,7 @@ from domain import schedule
 from domain.errors import FieldError
 from domain.pricing import emptying_price
 from models import AuditLog, Emptying, Property, WasteContract, WasteOrder, db
+from models.clock import utcnow
 
 TRUCK_INTERVALS = (1, 2, 3, 4)  # weeks the collection trucks drive
 
@@ -202,6 +203,18 @@ def contract_summaries(prop, on: dt.date, plans=None):
             "price": emptying_price(contract.waste_type, terms.bin_size, terms.bin_count, on),
         })
     return summaries
+
+
+def cancel_order(user, order: WasteOrder, *, ip=None) -> None:
+    """A resident takes back a request customer service has not decided yet. The update
+    is conditional, so a decision made at the same moment wins and the cancel is refused."""
+    with db.atomic():
+        done = (WasteOrder.update(status="cancelled", decided_at=utcnow())
+                .where((WasteOrder.id == order.id) & (WasteOrder.status == "pending")).execute())
+        if not done:
+            raise FieldError("", "already_decided")
+        AuditLog.record(user, "order_cancel", order, before={"status": "pending"}, after={"status": "cancelled"},
+                        ip=ip)
 
 
 def next_emptyings(properties, on: dt.date) -> dict[int, list]:

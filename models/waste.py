@@ -62,7 +62,7 @@ class WasteOrder(BaseModel):
     CHANGE_KINDS = ("bin_count", "interval", "suspension", "termination")  # a resident's requests
     RHYTHM_KINDS = ("bin_count", "interval", "change_bin")  # start a new stretch of the rhythm
     KINDS = ("extra_emptying", *CHANGE_KINDS, "new_service", "change_bin")
-    STATUSES = ("pending", "approved", "rejected")
+    STATUSES = ("pending", "approved", "rejected", "cancelled")
 
     @classmethod
     def visible_to(cls, user):

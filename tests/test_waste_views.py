@@ -103,6 +103,13 @@ def test_order_service_wizard_without_javascript(client, homes):
     assert "Biojäteastia" in client.get(base).get_data(as_text=True)  # central Kouvola
     step2 = client.get(base + "?waste_type=mixed").get_data(as_text=True)
     assert "360 litran astia" in step2 and "8,61" in step2
+    assert "Vaihe 2/4" in step2
+    # "Back" shows the earlier step with the choice made there still chosen.
+    back = re.search(r'href="([^"]*at=1[^"]*)"', step2).group(1).replace("&amp;", "&")
+    step1 = client.get(back).get_data(as_text=True)
+    assert "Vaihe 1/4" in step1 and re.search(r'id="waste_type-mixed"[^>]*checked', step1)
+    step2_back = client.get(base + "?waste_type=mixed&bin_size=360&at=2").get_data(as_text=True)
+    assert "Vaihe 2/4" in step2_back and re.search(r'id="bin_size-360"[^>]*checked', step2_back)
     step4 = client.get(base + "?waste_type=mixed&bin_size=360&step=confirm&effective=2026-12-07"
                               "&bins=1&interval=2").get_data(as_text=True)
     assert "26" in step4 and "223,86" in step4  # 26 emptyings × 8,61 €
@@ -242,3 +249,33 @@ def test_the_properties_list_shows_each_propertys_next_emptying(client, homes):
     page = client.get("/properties/").get_data(as_text=True)
     card = re.search(rf'href="/properties/{a.id}">(.*?)</a>', page, re.S).group(1)
     assert '<span class="waste-chip waste-mixed">Sekajäte</span> Seuraava tyhjennys ke 2.12.' in card
+
+
+def test_a_pending_request_can_be_cancelled_until_staff_decide(client, homes):
+    alice, a, contract, *_ = homes
+    login(client, alice.username)
+    url = f"/properties/{a.id}/contracts/{contract.id}/extra-emptying"
+    post_form(client, url, {"day": "2026-11-25", "bins": "1", "terms": "y", "request_key": "c1"})
+    order = WasteOrder.get(WasteOrder.request_key == "c1")
+    page = client.get(f"/properties/{a.id}").get_data(as_text=True)
+    cancel = f"/properties/{a.id}/orders/{order.id}/cancel"
+    assert f'action="{cancel}"' in page
+    response = post_form(client, cancel, {}, page=f"/properties/{a.id}")
+    assert response.status_code == 303 and WasteOrder.get_by_id(order.id).status == "cancelled"
+    assert f'action="{cancel}"' not in client.get(f"/properties/{a.id}").get_data(as_text=True)
+    assert "Peruttu" in client.get(f"/properties/{a.id}").get_data(as_text=True)
+    # Once cancelled (or decided) it cannot be cancelled again; another resident's is a 404.
+    again = post_form(client, cancel, {}, page=f"/properties/{a.id}", follow_redirects=True)
+    assert "Tämä on jo ratkaistu." in again.get_data(as_text=True)
+    bob, b, b_contract = homes[3], homes[4], homes[5]
+    other = WasteOrder.create(property=b, contract=b_contract, kind="extra_emptying", status="pending",
+                              effective_date=dt.date(2026, 11, 25), bin_count=1, request_key="b1")
+    assert post_form(client, f"/properties/{b.id}/orders/{other.id}/cancel", {},
+                     page=f"/properties/{a.id}").status_code == 404
+    assert post_form(client, f"/properties/{a.id}/orders/{other.id}/cancel", {},
+                     page=f"/properties/{a.id}").status_code == 404
+    # Staff see it as cancelled in the queue.
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
+    login(client, factories.staff().username)
+    queue = client.get("/staff/requests?status=cancelled").get_data(as_text=True)
+    assert "Peruttu" in queue and a.street in queue

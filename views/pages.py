@@ -35,7 +35,7 @@ def asset_url(filename: str) -> str:
 
 # The main navigation; an entry shows once its feature's blueprint is registered. A
 # resident's tabs: (endpoint, label, icon, the blueprints or endpoints it stands for).
-RESIDENT_TABS = (("properties.index", _l("Properties"), "home", ("properties", "waste", "feed")),
+RESIDENT_TABS = (("properties.index", _l("Home"), "home", ("properties", "waste", "feed")),
                  ("water.index", _l("Water"), "drop", ("water",)),
                  ("invoices.index", _l("Invoices"), "receipt", ("invoices",)),
                  ("support.index", _l("Help"), "chat", ("support",)),

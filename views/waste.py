@@ -20,7 +20,7 @@ from domain.waste import WasteSettings
 from models import Property, WasteContract, WasteOrder
 from views.labels import label
 from views.messages import apply_error, form_status, message
-from views.helpers import (Form, get_owned_or_404, new_request_key, parse_month,
+from views.helpers import (Form, client_ip, get_owned_or_404, new_request_key, parse_month,
                            redirect_after_post, render, resident_required)
 
 bp = Blueprint("waste", __name__, url_prefix="/properties/<int:property_id>")
@@ -260,6 +260,8 @@ def order_service(property_id):
         step = _confirm_step(form, prop, day, cfg, context)
         if step == 4 and request.method == "POST" and form.terms.validate(form):
             return _place_service_order(form, prop, day, cfg, existing)
+    if request.method == "GET" and request.args.get("at") in ("1", "2") and step < 4:
+        step = min(step, int(request.args["at"]))  # "Back": the earlier step, its choice kept
     context["step"] = step
     status = form_status(form)
     return render("waste/order_service.html", {"order-service": "waste/_order_service.html"}, status=status, **context)
@@ -302,6 +304,21 @@ def _place_service_order(form, prop, day, cfg, existing):
     flash(_("Your order has been sent. Customer service confirms it; you can follow its "
             "status under Orders."), "success")
     return redirect_after_post(url_for("properties.detail", property_id=prop.id) + "#orders")
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@resident_required
+def cancel(property_id, order_id):
+    order = get_owned_or_404(WasteOrder, order_id)
+    if order.property_id != property_id:
+        abort(404)
+    try:
+        waste.cancel_order(current_user, order, ip=client_ip())
+    except FieldError as error:
+        flash(message(error), "error")
+    else:
+        flash(_("Your request is cancelled."), "success")
+    return redirect_after_post(url_for("properties.detail", property_id=property_id) + "#orders")
 
 
 # -- order history and the calendar feed -----------------------------------------------

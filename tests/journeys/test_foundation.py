@@ -52,7 +52,7 @@ def test_register_see_properties_switch_to_swedish_log_out_and_in(page, live_ser
     assert page.locator("html").get_attribute("lang") == "sv"
     assert page.get_by_role("heading", name="Faktureringsadress").is_visible()
     assert_accessible(page)
-    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Fastigheter").click()
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Hem").click()
     assert page.get_by_role("heading", name="Mina fastigheter").is_visible()
     assert_accessible(page)
 
