@@ -22,6 +22,8 @@ class NewMessage:
     phone: str = ""
     property_id: int | None = None
     point_id: int | None = None
+    contract_id: int | None = None  # "my bin was not emptied": the service …
+    missed_on: object = None  # … and the day
 
 
 def check(message: NewMessage) -> None:
@@ -50,7 +52,8 @@ def open_thread(user, customer_id, message: NewMessage, *, language: str, reques
                 customer=customer_id, user=user, property=message.property_id, point=message.point_id,
                 category=message.category, subject=message.subject.strip(),
                 contact_method=message.contact_method, email=email or None,
-                phone=message.phone.strip() or None, language=language, request_key=request_key)
+                phone=message.phone.strip() or None, language=language, request_key=request_key,
+                contract=message.contract_id, missed_on=message.missed_on)
             SupportMessage.create(thread=thread, author=user, body=message.body.strip())
             AuditLog.record(user, "support_open", thread, ip=ip)
             if email:

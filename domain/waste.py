@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
-from domain import schedule
+from domain import schedule, support
 from domain.errors import FieldError
 from domain.pricing import emptying_price
 from models import AuditLog, Emptying, Property, WasteContract, WasteOrder, db
@@ -199,10 +199,49 @@ def contract_summaries(prop, on: dt.date, plans=None):
         terms = plan.terms_on(on)
         summaries.append({
             "contract": contract, "terms": terms, "next": schedule.next_emptying(plan, on),
-            "previous": previous.get(contract.id),
+            "previous": previous.get(contract.id), "recent": recent_emptying(plan, on),
             "price": emptying_price(contract.waste_type, terms.bin_size, terms.bin_count, on),
         })
     return summaries
+
+
+MISSED_REPORT_DAYS = 7  # an emptying that did not happen can be reported for a week
+
+
+def recent_emptying(plan, today: dt.date):
+    """The latest planned emptying of the last three days (not today's, which may still
+    come): the one a resident may report as not done."""
+    recent = schedule.planned_emptyings(plan, today - dt.timedelta(days=3), today - dt.timedelta(days=1))
+    return recent[-1] if recent else None
+
+
+def check_missed_day(contract: WasteContract, day: dt.date, today: dt.date) -> None:
+    """A missed emptying is one the schedule planned for that day, in the past week."""
+    if not today - dt.timedelta(days=MISSED_REPORT_DAYS) <= day < today:
+        raise FieldError("day", "missed_day_range", days=MISSED_REPORT_DAYS)
+    [plan] = schedule.plans_for(WasteContract.select().where(WasteContract.id == contract.id))
+    if not schedule.planned_emptyings(plan, day, day):
+        raise FieldError("day", "missed_not_planned", date=day)
+
+
+def catch_up_day(today: dt.date) -> dt.date:
+    """When a catch-up emptying ordered today comes: the next working day."""
+    return schedule.add_working_days(today, 1)
+
+
+def order_catch_up(thread, staff, *, day: dt.date, reply: str, ip=None) -> WasteOrder:
+    """Staff answer "my bin was not emptied" with an approved extra emptying on `day`
+    (free of charge), once per thread, and tell the resident in the thread (`reply`)."""
+    contract = thread.contract
+    with db.atomic():
+        order, created = WasteOrder.get_or_create(request_key=f"catch-up:{thread.id}", defaults=dict(
+            property=contract.property_id, contract=contract, kind="extra_emptying", status="approved",
+            effective_date=day, bin_count=contract.bin_count, price=0, created_by=staff,
+            decided_by=staff, decided_at=utcnow(), extra_info=f"catch-up {thread.missed_on.isoformat()}"))
+        if created:
+            AuditLog.record(staff, "order_catch_up", order, after={"thread": thread.id, "day": day}, ip=ip)
+            support.reply(thread, staff, reply, from_staff=True, ip=ip)
+    return order
 
 
 def cancel_order(user, order: WasteOrder, *, ip=None) -> None:

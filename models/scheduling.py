@@ -80,8 +80,9 @@ class NotificationPref(BaseModel):
     channel = CharField()  # email | push
     enabled = BooleanField()
 
-    KINDS = ("pickup", "reading", "composting", "decisions", "invoices")
-    DEFAULTS = {"pickup": False, "reading": True, "composting": True, "decisions": True, "invoices": True}
+    KINDS = ("pickup", "reading", "composting", "decisions", "invoices", "disruptions")
+    DEFAULTS = {"pickup": False, "reading": True, "composting": True, "decisions": True, "invoices": True,
+                "disruptions": True}
 
     class Meta:
         indexes = ((("user", "kind", "channel"), True),)

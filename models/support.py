@@ -1,12 +1,13 @@
 """Customer support threads."""
 from __future__ import annotations
 
-from peewee import JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
 from models.clock import utcnow
 from models.accounts import Customer, User
 from models.base import BaseModel
 from models.properties import Property
+from models.waste import WasteContract
 from models.water import ConsumptionPoint
 
 
@@ -27,6 +28,9 @@ class SupportThread(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     request_key = CharField(unique=True)
+    # "My bin was not emptied": the service and the day, so staff can order a catch-up.
+    contract = ForeignKeyField(WasteContract, null=True, backref="+", on_delete="SET NULL")
+    missed_on = DateField(null=True)
 
     @classmethod
     def inbox(cls, status: str = ""):
@@ -67,3 +71,30 @@ class SupportMessage(BaseModel):
         query = (cls.select(cls, User).join(User, JOIN.LEFT_OUTER).where(cls.thread == thread)
                  .order_by(cls.created_at, cls.id))
         return query if with_internal else query.where(~cls.internal)
+
+
+class DisruptionNotice(BaseModel):
+    """A disruption customer service announces (a water cut, boil-water advice, a delayed
+    route) to the residents of some collection areas, billing groups or streets, from
+    `starts_on` to `ends_on`. Empty targets mean: nobody by that criterion."""
+
+    kind = CharField()  # see KINDS
+    title = CharField()
+    body = TextField()
+    collection_areas = TextField(default="")  # one per line
+    billing_groups = TextField(default="")
+    streets = TextField(default="")  # street names without the number, one per line
+    starts_on = DateField()
+    ends_on = DateField(index=True)
+    created_at = DateTimeField(default=utcnow)
+    created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    KINDS = ("water_cut", "boil_water", "route_delay", "other")
+
+    @staticmethod
+    def lines(text: str) -> list[str]:
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+    @classmethod
+    def in_force(cls, day):
+        return cls.select().where((cls.starts_on <= day) & (cls.ends_on >= day)).order_by(cls.starts_on, cls.id)

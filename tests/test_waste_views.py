@@ -279,3 +279,40 @@ def test_a_pending_request_can_be_cancelled_until_staff_decide(client, homes):
     login(client, factories.staff().username)
     queue = client.get("/staff/requests?status=cancelled").get_data(as_text=True)
     assert "Peruttu" in queue and a.street in queue
+
+
+def test_my_bin_was_not_emptied_reaches_staff_who_order_a_catch_up(client, homes):
+    from models import SupportThread
+    alice, a, contract, *_ = homes
+    set_clock(dt.datetime(2026, 11, 19, 8, 0, tzinfo=HELSINKI))  # the day after Wednesday 18.11.
+    login(client, alice.username)
+    card = client.get(f"/properties/{a.id}").get_data(as_text=True)
+    link = f"/properties/{a.id}/contracts/{contract.id}/missed?day=2026-11-18"
+    assert f'href="{link}"' in card and "Eikö tyhjennetty ke 18.11.?" in card
+    form = client.get(link).get_data(as_text=True)
+    assert 'value="2026-11-18"' in form
+    # A day with no planned emptying, or a future one, is refused with the reason.
+    bad = post_form(client, link, {"day": "2026-11-17", "request_key": "m0"})
+    assert bad.status_code == 422 and "17.11.2026" in bad.get_data(as_text=True)
+    sent = post_form(client, link, {"day": "2026-11-18", "info": "Astia oli tien varressa.", "request_key": "m1"})
+    thread = SupportThread.get(SupportThread.request_key == "m1")
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/support/{thread.id}"
+    assert (thread.property_id, thread.contract_id, thread.missed_on) == (a.id, contract.id, dt.date(2026, 11, 18))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
+    login(client, factories.staff().username)
+    page = client.get(f"/staff/support/{thread.id}").get_data(as_text=True)
+    assert "Ei tyhjennetty 18.11.2026" in page and "Tilaa korvaava tyhjennys" in page
+    done = post_form(client, f"/staff/support/{thread.id}/catch-up", {}, page=f"/staff/support/{thread.id}")
+    assert done.status_code == 303
+    post_form(client, f"/staff/support/{thread.id}/catch-up", {}, page=f"/staff/support/{thread.id}")  # twice: once
+    [order] = WasteOrder.select().where(WasteOrder.request_key == f"catch-up:{thread.id}")
+    assert (order.status, order.kind, order.effective_date, order.price) == (
+        "approved", "extra_emptying", dt.date(2026, 11, 20), 0)  # the next working day, free
+    assert "tulee 20.11.2026" in client.get(f"/staff/support/{thread.id}").get_data(as_text=True)
+    calendar = client.get(f"/properties/{a.id}/calendar?month=2026-11")
+    assert calendar.status_code == 404  # staff do not open a resident's calendar …
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/")})
+    login(client, alice.username)  # … the resident sees the reply and the extra emptying
+    assert "tulee 20.11.2026" in client.get(f"/support/{thread.id}").get_data(as_text=True)
+    month = client.get(f"/properties/{a.id}/calendar?month=2026-11").get_data(as_text=True)
+    assert re.search(r'<span class="day-number">20</span>\s*<span class="emptying waste-chip waste-mixed">', month)

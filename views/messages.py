@@ -12,6 +12,8 @@ from domain.passwords import MAX_LENGTH, MIN_LENGTH
 
 MESSAGES = {
     # accounts
+    "missed_day_range": _l("An emptying that did not happen can be reported for %(days)d days, not in advance."),
+    "missed_not_planned": _l("No emptying was planned for this bin on %(date)s."),
     "throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again."),
     "login_throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again, or reset "
                           "your password."),

@@ -6,21 +6,21 @@ functions, and read best side by side. Split a section out when it grows its own
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 import scheduler
 from domain import (bankfiles, compost, decisions, dunning, interest, jobs, payments, refunds, support,
-                    water)
+                    waste, water)
 from domain import owner_change as ownership  # the view below has the module's name
 from domain import customers as customers_domain
 from domain.accounts import normalize_customer_number
 from domain.invoicing import BillingSettings
 from domain.interest import InterestSettings
 from domain.errors import FieldError
-from formatting import DATE_INPUT_FORMATS
+from formatting import DATE_INPUT_FORMATS, format_date
 from models import (AuditLog, BillingRun, CompostNotice, ConsumptionPoint, Credit, Customer, JobRun, Meter, Outbox,
                     Payment, Property, Reading, Reminder, SchedulerLease, SupportMessage, SupportThread, WasteOrder)
 from models.clock import now, today
@@ -114,7 +114,25 @@ def thread(thread_id):
         flash(_("The note is saved.") if form.internal.data else _("The answer is sent."), "success")
         return redirect_after_post(url_for("staff.thread", thread_id=item.id))
     messages = SupportMessage.of_thread(item, with_internal=True)
-    return render("staff/thread.html", status=form_status(form), thread=item, messages=list(messages), form=form)
+    catch_up = WasteOrder.get_or_none(WasteOrder.request_key == f"catch-up:{item.id}")
+    return render("staff/thread.html", status=form_status(form), thread=item, messages=list(messages), form=form,
+                  catch_up=catch_up)
+
+
+@bp.post("/support/<int:thread_id>/catch-up")
+@staff_required
+def catch_up(thread_id):
+    """Answer "my bin was not emptied" with a catch-up emptying on the next working day."""
+    item = get_or_404(SupportThread, thread_id)
+    if item.contract is None or item.missed_on is None or not DecisionForm().validate_on_submit():
+        abort(404)
+    day = waste.catch_up_day(today())
+    with force_locale(item.language):
+        reply = _("We are sorry the bin was not emptied. A catch-up emptying comes on %(date)s (±1 day).",
+                  date=format_date(day))
+    waste.order_catch_up(item, current_user, day=day, reply=reply, ip=client_ip())
+    flash(_("A catch-up emptying is ordered for %(date)s.", date=format_date(day)), "success")
+    return redirect_after_post(url_for("staff.thread", thread_id=item.id))
 
 
 # -- readings to review ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from domain import schedule, waste
+from domain import schedule, support, waste
 from domain.calendar_grid import add_months, month_grid
 from models.clock import today
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
@@ -304,6 +304,41 @@ def _place_service_order(form, prop, day, cfg, existing):
     flash(_("Your order has been sent. Customer service confirms it; you can follow its "
             "status under Orders."), "success")
     return redirect_after_post(url_for("properties.detail", property_id=prop.id) + "#orders")
+
+
+class MissedForm(Form):
+    day = DateField(_l("Day of the emptying"), format=DATE_FORMATS, validators=[InputRequired(_l("Enter a date."))])
+    info = TextAreaField(_l("Extra information"), validators=[Optional(), Length(max=1000)])
+    request_key = HiddenField()
+
+
+@bp.route("/contracts/<int:contract_id>/missed", methods=["GET", "POST"])
+@resident_required
+def missed(property_id, contract_id):
+    """ "My bin was not emptied": a message to customer service with the property, the bin
+    and the day attached."""
+    prop, contract = _property_and_contract(property_id, contract_id)
+    form = MissedForm(request.form if request.method == "POST" else request.args)
+    if request.method == "GET":
+        form.request_key.data = form.request_key.data or new_request_key()
+    elif form.validate():
+        try:
+            waste.check_missed_day(contract, form.day.data, today())
+            name = _("%(waste)s bin %(size)d L", waste=label("waste_type", contract.waste_type), size=contract.bin_size)
+            body = _("The bin was not emptied on %(date)s: %(bin)s, %(address)s.", date=format_date(form.day.data),
+                     bin=name, address=prop.address)
+            thread = support.open_thread(current_user, current_user.customer_id, support.NewMessage(
+                category="emptying", subject=_("Not emptied on %(date)s", date=format_date(form.day.data)),
+                body=body + ("\n\n" + form.info.data.strip() if form.info.data else ""), contact_method="email",
+                email=current_user.email, property_id=prop.id, contract_id=contract.id, missed_on=form.day.data),
+                language=str(get_locale()), request_key=form.request_key.data or new_request_key(), ip=client_ip())
+        except FieldError as error:
+            apply_error(form, error)
+        else:
+            flash(_("Customer service has your report and answers in this thread."), "success")
+            return redirect_after_post(url_for("support.thread", thread_id=thread.id))
+    return render("waste/missed.html", {"missed-form": "waste/_missed_form.html"}, status=form_status(form),
+                  prop=prop, contract=contract, form=form)
 
 
 @bp.post("/orders/<int:order_id>/cancel")
