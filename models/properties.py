@@ -33,6 +33,10 @@ class Property(BaseModel):
         return cls.of_customer_of(user)
 
     @classmethod
+    def collection_areas(cls) -> list[str]:
+        return [a for (a,) in cls.select(cls.collection_area).distinct().order_by(cls.collection_area).tuples()]
+
+    @classmethod
     def municipalities(cls) -> list[str]:
         return [m for (m,) in cls.select(cls.municipality).distinct().order_by(cls.municipality).tuples()]
 

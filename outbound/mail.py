@@ -39,6 +39,7 @@ SUBJECTS = {
     "pickup_reminder": _l("Emptying tomorrow: put your bin out tonight"),
     "reading_reminder": _l("Time to report your water meter reading"),
     "compost_renewal": _l("Your composting notification is about to expire"),
+    "disruption_notice": _l("A disruption notice for your property"),
 }
 
 

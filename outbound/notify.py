@@ -38,6 +38,7 @@ PUSH_TARGETS = {
     "reading_rejected": lambda c: ("water.point", {"point_id": c["reading"].meter.point_id}),
     "support_answer": lambda c: ("support.thread", {"thread_id": c["thread"].id}),
     "payment_reminder": lambda c: ("invoices.detail", {"invoice_id": c["invoice"].id}),
+    "disruption_notice": lambda c: ("properties.index", {}),
 }
 
 

@@ -14,6 +14,10 @@ MESSAGES = {
     # accounts
     "missed_day_range": _l("An emptying that did not happen can be reported for %(days)d days, not in advance."),
     "missed_not_planned": _l("No emptying was planned for this bin on %(date)s."),
+    "notice_kind": _l("Choose the kind of disruption."),
+    "notice_nobody": _l("Name at least one collection area, billing group or street."),
+    "notice_in_past": _l("The notice would already have ended."),
+    "notice_too_long": _l("A notice can be in force for %(days)d days at most."),
     "throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again."),
     "login_throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again, or reset "
                           "your password."),

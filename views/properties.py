@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from domain import waste
+from domain import disruptions, waste
 from domain.customers import update_billing_address
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
 from models import ConsumptionPoint, Invoice, Property, WasteOrder
@@ -33,7 +33,8 @@ def index():
     rows = sorted(properties, key=lambda p: (order.get(p.building_type, 99), p.street))
     groups = [(t, list(g)) for t, g in groupby(rows, key=lambda p: p.building_type)]
     return render("properties/index.html", {"property-list": "properties/_list.html"}, groups=groups, query=query,
-                  upcoming=waste.next_emptyings(rows, today()), today=today(), unpaid=_unpaid())
+                  upcoming=waste.next_emptyings(rows, today()), today=today(), unpaid=_unpaid(),
+                  disruptions=disruptions.in_force_for(current_user, today()))
 
 
 class OrdersFilter(Form):
@@ -62,7 +63,8 @@ def detail(property_id):
     points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
     return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
                   summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop),
-                  today=today(), unpaid=_unpaid())
+                  today=today(), unpaid=_unpaid(),
+                  disruptions=disruptions.in_force_for(current_user, today()))
 
 
 def _unpaid() -> list:
