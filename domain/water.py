@@ -286,6 +286,21 @@ def group_consumption(months: dict[dt.date, Decimal], by: str) -> list[tuple[str
     return [(labels[len(k)].format(*k), v) for k, v in sorted(grouped.items())]
 
 
+def compare_years(months: dict[dt.date, Decimal], by: str, year: int) -> list[tuple[str, Decimal, Decimal]]:
+    """`year` beside the year before, by month (1–12) or quarter (Q1–Q4):
+    [(label, m³ in `year`, m³ the year before)]. A period without readings is 0."""
+    count = 12 if by == "month" else 4
+    this, last = [Decimal(0)] * count, [Decimal(0)] * count
+    for month, m3 in months.items():
+        index = month.month - 1 if by == "month" else (month.month - 1) // 3
+        if month.year == year:
+            this[index] += m3
+        elif month.year == year - 1:
+            last[index] += m3
+    labels = [str(n) for n in range(1, 13)] if by == "month" else [f"Q{n}" for n in range(1, 5)]
+    return list(zip(labels, this, last))
+
+
 def daily_average(spans, start: dt.date, end: dt.date) -> Fraction | None:
     """Average m³ a day over [start, end), from spans that cover it; None if they do not."""
     covered, used = 0, Fraction(0)

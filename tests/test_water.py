@@ -176,3 +176,14 @@ def test_one_rule_for_which_readings_count_in_the_chart_and_billing(point):
     from domain import billing_runs
     _history, _meters, counted = billing_runs.load_water_batch([point], dt.date(2026, 7, 1))[point.id]
     assert [r.value for r in counted] == [500, 550]
+
+
+def test_consumption_is_compared_with_the_year_before():
+    from decimal import Decimal as D
+    from domain.water import compare_years
+    months = {dt.date(2025, 3, 1): D("10.0"), dt.date(2026, 3, 1): D("12.0"), dt.date(2026, 4, 1): D("5.5"),
+              dt.date(2024, 3, 1): D("99")}  # two years back: not shown
+    by_month = compare_years(months, "month", 2026)
+    assert len(by_month) == 12 and by_month[2] == ("3", D("12.0"), D("10.0")) and by_month[3] == ("4", D("5.5"), 0)
+    assert compare_years(months, "quarter", 2026) == [("Q1", D("12.0"), D("10.0")), ("Q2", D("5.5"), 0),
+                                                      ("Q3", 0, 0), ("Q4", 0, 0)]

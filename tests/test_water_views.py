@@ -186,3 +186,16 @@ def test_staff_replace_a_meter_in_one_form(client, points):
     assert (final.value, final.status) == (590, "accepted")
     assert Meter.get(Meter.number == "21999003").start_reading == 0
     assert post_form(client, url, {"day": "2026-10-01", "new_meter": "21999003", "value": "0"}).status_code == 422
+
+
+def test_the_chart_has_axes_the_year_before_and_the_same_numbers_in_its_table(client, points):
+    user, point, meter = points[0]
+    login(client, user.username)
+    page = client.get(f"/water/points/{point.id}?by=month").get_data(as_text=True)
+    assert "Kulutus kuukausittain, 2026 ja 2025" in page
+    assert '<th scope="col" class="num">2026, m³</th><th scope="col" class="num">2025, m³</th>' in page
+    assert 'class="bar bar-this"' in page and 'class="bar bar-last"' in page and 'class="axis-label"' in page
+    assert "Ennuste</span> Ennuste vuodelle 2026" in page
+    # The table's months add up to what the readings in each year show the chart drew.
+    cells = re.findall(r'<tr><th scope="row">(\d+)</th><td class="num">([\d,]+)</td><td class="num">([\d,]+)</td></tr>', page)
+    assert len(cells) == 12

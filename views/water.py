@@ -1,7 +1,7 @@
 """Water self-service: consumption points, meter readings, consumption, billing calendar."""
 from __future__ import annotations
 
-import datetime as dt
+import math
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -102,25 +102,52 @@ def point(point_id):
 def consumption_context(point, by: str, estimate: int) -> dict:
     spans = water.consumption_spans(point)  # read once for the history, forecast and leak check
     months = water.monthly_consumption(point, spans)
-    if by == "month":
-        cutoff = today().replace(day=1) - dt.timedelta(days=730)
-        months = {k: v for k, v in months.items() if k >= cutoff}
-    rows = water.group_consumption(months, by)
-    return {"by": by, "rows": rows, "forecast": water.forecast_for_year(point, today(), spans, estimate),
-            "leak": water.leak_suspected(point, spans), "year": today().year,
-            "chart": bar_chart(rows)}
+    year = max((m.year for m in months), default=today().year)
+    context = {"by": by, "year": year, "forecast": water.forecast_for_year(point, today(), spans, estimate),
+               "forecast_year": today().year, "leak": water.leak_suspected(point, spans)}
+    if by == "year":
+        rows = water.group_consumption(months, "year")
+        context.update(rows=rows, compared=None, chart=chart([(label, value, None) for label, value in rows[-8:]]))
+    else:
+        compared = water.compare_years(months, by, year) if months else []
+        context.update(rows=compared, compared=compared, chart=chart(compared))
+    return context
 
 
-def bar_chart(rows, height=160, bar=18, gap=6, most=12):
-    """Bars for an inline SVG drawn on the server, the latest `most` periods; the table
-    beside it has the same numbers and all the periods."""
-    rows = rows[-most:]
-    top = max((v for _, v in rows), default=0) or 1
+def chart(rows, width=340, height=180, left=34, bottom=24):
+    """A bar chart drawn on the server as an inline SVG that scales to the screen: one bar,
+    or two side by side (the year and the year before), per period; a y axis with three
+    values. The table under it has the same numbers."""
+    top = max((float(v) for _label, *values in rows for v in values if v is not None), default=0)
+    step = _nice_step(top / 2) if top else 1
+    ceiling = step * 2 if step * 2 >= top else step * 3
+    plot_w, plot_h = width - left - 4, height - bottom - 8
+    slot = plot_w / max(len(rows), 1)
+    pair = any(len(values) > 1 and values[1] is not None for _label, *values in rows)
+    bar = slot * (0.38 if pair else 0.7)
+
+    def y(value):
+        return round(8 + plot_h - float(value) / ceiling * plot_h, 1)
+
     bars = []
-    for i, (label, value) in enumerate(rows):
-        h = round(float(value) / float(top) * (height - 20), 1)
-        bars.append({"x": i * (bar + gap), "y": height - h, "h": h, "w": bar, "label": label, "value": value})
-    return {"bars": bars, "width": max(len(rows) * (bar + gap), 1), "height": height + 40}
+    for i, (label, *values) in enumerate(rows):
+        x0 = left + i * slot + (slot - bar * (2 if pair else 1)) / 2
+        for j, value in enumerate(values[:2]):
+            if value is None:
+                continue
+            x = x0 + (bar if (pair and j == 0) else 0)  # the year before on the left, this year on the right
+            bars.append({"x": round(x, 1), "y": y(value), "w": round(bar, 1), "h": round(y(0) - y(value), 1),
+                         "series": "this" if j == 0 else "last", "label": label, "value": value})
+    ticks = [{"value": v, "y": y(v)} for v in (0, ceiling / 2, ceiling)]
+    labels = [{"x": round(left + i * slot + slot / 2, 1), "text": label} for i, (label, *_v) in enumerate(rows)]
+    return {"bars": bars, "ticks": ticks, "labels": labels, "width": width, "height": height, "left": left,
+            "baseline": y(0), "label_y": height - 6, "pair": pair}
+
+
+def _nice_step(value: float) -> float:
+    """1, 2 or 5 times a power of ten, at least `value`: round numbers for the axis."""
+    power = 10 ** math.floor(math.log10(value)) if value > 0 else 1
+    return next(n * power for n in (1, 2, 5, 10) if n * power >= value)
 
 
 # -- reporting a reading ----------------------------------------------------------------
