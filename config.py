@@ -68,6 +68,9 @@ DEFAULTS: dict[str, object] = {
     # Accounts that receive no camt.054 notifications: their camt.053 statements are imported
     # instead (a statement of any other account repeats notified money and is refused).
     "PAYMENT_STATEMENT_ACCOUNTS": "",
+    # The areas each water billing group covers, as the utility names them
+    # ("1:Kaleva, Sompio;2:Ahjo"); a group not named shows the municipalities of its points.
+    "BILLING_GROUP_NAMES": "",
     "UTILITY_IBAN": "FI4950009420028730",
     # The utility's business ID (Y-tunnus); its VAT number is FI + the digits. Both are
     # printed on every invoice (arvonlisäverolaki 209 e §).

@@ -16,7 +16,7 @@ from domain import accounts
 from domain.errors import FieldError
 from domain.money import largest_remainder
 from domain.positions import MeterPosition
-from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Reading, db
+from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Property, Reading, db
 from models.water import M3_PER_PERSON
 
 IMPLAUSIBLE_HIGH = 2  # more than twice the estimate asks for a confirmation
@@ -284,6 +284,25 @@ def group_consumption(months: dict[dt.date, Decimal], by: str) -> list[tuple[str
         grouped[key] += m3
     labels = {1: "{0}", 2: "{1}/{0}" if by == "month" else "Q{1}/{0}"}
     return [(labels[len(k)].format(*k), v) for k, v in sorted(grouped.items())]
+
+
+def group_areas(groups, names_setting: str = "") -> dict[str, str]:
+    """What each billing group covers: the name the utility gives it in the setting
+    ("1:Kaleva, Sompio;2:Ahjo"), else the municipalities of the points in it."""
+    named = dict(part.split(":", 1) for part in names_setting.split(";") if ":" in part)
+    areas: dict[str, set] = {g: set() for g in groups}
+    for group, municipality in (ConsumptionPoint.select(ConsumptionPoint.billing_group, Property.municipality)
+                                .join(Property).where(ConsumptionPoint.billing_group.in_(list(groups)))
+                                .distinct().tuples()):
+        areas[group].add(municipality)
+    return {g: named.get(g, "").strip() or ", ".join(sorted(areas[g])) for g in groups}
+
+
+def reading_week(report_by: dt.date) -> tuple[int, dt.date, dt.date]:
+    """The reading week of a period: the ISO week of its last reporting day, (number,
+    Monday, Sunday); remote meters are read and readings reported in it."""
+    monday = report_by - dt.timedelta(days=report_by.weekday())
+    return report_by.isocalendar()[1], monday, monday + dt.timedelta(days=6)
 
 
 def compare_years(months: dict[dt.date, Decimal], by: str, year: int) -> list[tuple[str, Decimal, Decimal]]:

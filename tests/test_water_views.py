@@ -147,6 +147,13 @@ def test_billing_calendar_for_the_residents_group(client, points):
     page = client.get("/water/billing-calendar").get_data(as_text=True)
     assert "Laskutusryhmä 1" in page
     assert "1.1.2026–31.3.2026" in page and "4.4.2026" in page and "26.4.2026" in page
+    # The group says what it covers, and each period its reading week (the ISO week of the
+    # last reporting day: 31.3.2026 is a Tuesday of week 14, 30.3.–5.4.).
+    assert '<span class="subtitle">Kouvola</span>' in page
+    assert "viikko 14 (30.3.2026–5.4.2026)" in page
+    app = client.application
+    app.config["BILLING_GROUP_NAMES"] = "1:Kaleva, Sompio;2:Ahjo"
+    assert '<span class="subtitle">Kaleva, Sompio</span>' in client.get("/water/billing-calendar").get_data(as_text=True)
 
 
 def test_a_resident_reports_a_replaced_meter_with_the_reading_form(client, points, app):

@@ -231,8 +231,9 @@ def billing_calendar():
     groups = sorted({p.billing_group for p in points})
     day = today()
     periods = BillingCalendar.of_year(groups, day.year)
-    by_group = {g: [p for p in periods if p.billing_group == g] for g in groups}
-    return render("water/billing_calendar.html", points=points, by_group=by_group, year=day.year)
+    by_group = {g: [(p, water.reading_week(p.report_by)) for p in periods if p.billing_group == g] for g in groups}
+    return render("water/billing_calendar.html", points=points, by_group=by_group, year=day.year,
+                  areas=water.group_areas(groups, current_app.config.get("BILLING_GROUP_NAMES", "")))
 
 
 class FeedbackForm(Form):
