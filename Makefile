@@ -47,13 +47,14 @@ static/vendor/htmx.min.js: node_modules/.installed
 translations: $(VENV)/.runtime
 	$(BIN)/flask translate compile
 
-# Journey tests drive Debian's Chromium (Playwright never downloads a browser here);
-# the PostgreSQL pass needs Debian's postgresql. Both are installed when missing and root.
+# Journey tests drive Debian's Chromium (Playwright never downloads a browser here) and run
+# the Nu HTML Checker on Debian's Java; the PostgreSQL pass needs Debian's postgresql. Both are installed when missing and root.
 test-setup: $(VENV)/.test debian-packages
 
 debian-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
