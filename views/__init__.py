@@ -1,6 +1,6 @@
 """One blueprint per feature."""
-from views import (account, auth, compost, errors, feed, invoices, labels, notifications, pages, properties, staff,
-                   support, waste, water)
+from views import (account, auth, compost, errors, feed, invoices, labels, notices, notifications, pages, properties,
+                   staff, support, waste, water)
 
 
 def register_blueprints(app) -> None:
@@ -8,5 +8,5 @@ def register_blueprints(app) -> None:
     errors.init_app(app)
 
     for module in (pages, auth, account, notifications, properties, waste, feed, water, invoices, compost,
-                   support, staff):
+                   support, staff, notices):
         app.register_blueprint(module.bp)
