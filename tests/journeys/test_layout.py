@@ -15,7 +15,7 @@ from pathlib import Path
 
 from models import (ConsumptionPoint, Credit, Customer, Invoice, Property, Reading, SupportThread, User,
                     WasteContract, WasteOrder, db)
-from tests.journeys.conftest import assert_accessible
+from tests.journeys.conftest import ARTIFACTS, assert_accessible, open_menu
 from tests.journeys.test_foundation import log_in
 
 pytestmark = pytest.mark.journey
@@ -97,8 +97,9 @@ def vnu_errors(pages: dict[str, str], folder) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("role", ["anonymous", "resident", "staff"])
+@pytest.mark.parametrize("role", ["anonymous", "resident", "resident-sv", "staff"])
 def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(browser, live_server, role, tmp_path):
+    """Each page at 390 px is also saved as a screenshot in test-artifacts/screens/ to look at."""
     app = live_server.app
     ids = ids_for(app, role)
     problems, served = {}, {}
@@ -108,14 +109,21 @@ def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(browser, live_se
         page = context.new_page()
         if role != "anonymous":
             page.goto("/login")
-            log_in(page, "maija" if role == "resident" else "asiakaspalvelu",
-                   lands=re.compile(r"/(properties|staff)/"))
+            log_in(page, "asiakaspalvelu" if role == "staff" else "maija", lands=re.compile(r"/(properties|staff)/"))
+            if role == "resident-sv":
+                open_menu(page)
+                page.get_by_role("button", name="På svenska").click()
+                page.wait_for_load_state()
         for url in pages(app, ids):
             response = page.goto(url)
             if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
                 continue
             if width == 390:
                 served[url] = response.text()
+                screens = ARTIFACTS / "screens"
+                screens.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(screens / f"{role}-{re.sub(r'[^a-z0-9]+', '_', url).strip('_') or 'home'}.png"),
+                                full_page=True)
                 try:
                     assert_accessible(page)
                 except AssertionError as error:
