@@ -71,6 +71,7 @@ DEFAULTS: dict[str, object] = {
     # The areas each water billing group covers, as the utility names them
     # ("1:Kaleva, Sompio;2:Ahjo"); a group not named shows the municipalities of its points.
     "BILLING_GROUP_NAMES": "",
+    "WASTE_BASIC_FEE_BILLED_ON": "02-15",  # MM-DD: the year's waste basic fee goes out on its own invoice
     "UTILITY_IBAN": "FI4950009420028730",
     # The utility's business ID (Y-tunnus); its VAT number is FI + the digits. Both are
     # printed on every invoice (arvonlisäverolaki 209 e §).

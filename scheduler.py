@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def _billing(day, config):
     runs = billing_runs.run_due(day, invoicing.BillingSettings.from_config(config))
-    made = {f"{kind}_invoices": 0 for kind in ("water", "waste")}
+    made = {f"{kind}_invoices": 0 for kind in ("water", "waste", "basic_fee")}
     for run in runs:
         made[f"{run.kind}_invoices"] += run.invoices
     return made

@@ -120,6 +120,8 @@ class Generator:
             id=pid, customer=customer_id, street=self.street(holiday), postal_code=postal,
             post_office=office, municipality=municipality, collection_area=area,
             building_type=building_type, occupancy="holiday" if holiday else "permanent",
+            # from the id, not the random generator: the rest of the data stays as it was
+            dwellings={"apartment": 6 + pid % 34, "terraced": 3 + pid % 6, "semi_detached": 2}.get(building_type, 1),
             created_at=utcnow()))
         self.waste_contracts(pid, building_type, is_central)
         self.water(pid, building_type, meter_kind)

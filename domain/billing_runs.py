@@ -247,7 +247,38 @@ def run_due(day: dt.date, settings: BillingSettings) -> list[BillingRun]:
         runs.append(run_water(day, settings))
     if day.month in (1, 4, 7, 10) and day.day == WASTE_BILLING_DAY:
         runs.append(run_waste(*previous_quarter(day), day, settings))
+    if (day.month, day.day) == settings.basic_fee_billed_on:
+        runs.append(run_basic_fees(day.year, day, settings))
     return runs
+
+
+# -- the annual waste basic fee ----------------------------------------------------------
+
+def run_basic_fees(year: int, billing_date: dt.date, settings: BillingSettings) -> BillingRun:
+    """The waste basic fee of `year` on an invoice of its own per customer: a row per
+    property, dwellings × the year's price for its use (permanent home or holiday home),
+    from the price list in force on 1 January. Run again, it bills nobody twice."""
+    run = BillingRun.create(kind="basic_fee", billing_date=billing_date, alive_until=alive_until())
+    tariffs = Tariffs(PriceListRow.select())
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    by_customer = defaultdict(list)
+    for prop in Property.select().order_by(Property.customer, Property.street, Property.id):
+        price = tariffs.price(f"waste_basic_fee_{prop.occupancy}", start)
+        by_customer[prop.customer_id].append(billing.Row(
+            "waste_basic_fee", Decimal(prop.dwellings), "dwelling", price.unit_price, price.vat_rate, start, end,
+            {"property": prop.street, "occupancy": prop.occupancy}))
+    drafts = [Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{year}", rows, billing_date,
+                    billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end))
+              for customer_id, rows in by_customer.items()]
+    made, amount = 0, Decimal(0)
+    numbers = Numbers()
+    for i in range(0, len(drafts), BATCH):
+        for invoice in save_batch(drafts[i:i + BATCH], numbers=numbers, run=run, settings=settings):
+            made, amount = made + 1, amount + invoice.total
+        BillingRun.update(alive_until=alive_until()).where(BillingRun.id == run.id).execute()
+    BillingRun.update(status="done", finished_at=utcnow(), invoices=made, total=amount).where(
+        BillingRun.id == run.id).execute()
+    return BillingRun.get_by_id(run.id)
 
 
 def previous_quarter(day: dt.date) -> tuple[dt.date, dt.date]:

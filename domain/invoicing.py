@@ -29,13 +29,16 @@ class BillingSettings:
     credit_refund_threshold: Decimal = Decimal(200)  # a credit this large is refunded, not carried
     minimum_invoice: Decimal = Decimal(10)  # waste emptyings worth less wait for the next run
     statement_accounts: tuple[str, ...] = ()  # IBANs whose camt.053 statements carry payments
+    basic_fee_billed_on: tuple[int, int] = (2, 15)  # (month, day) the year's waste basic fee is billed
 
     @classmethod
     def from_config(cls, config) -> "BillingSettings":
         accounts = str(config.get("PAYMENT_STATEMENT_ACCOUNTS", "")).split(",")
+        month, day = (int(part) for part in str(config.get("WASTE_BASIC_FEE_BILLED_ON", "02-15")).split("-"))
         return cls(credit_refund_threshold=Decimal(str(config["CREDIT_REFUND_THRESHOLD"])),
                    minimum_invoice=Decimal(str(config["MINIMUM_INVOICE"])),
-                   statement_accounts=tuple(a.strip() for a in accounts if a.strip()))
+                   statement_accounts=tuple(a.strip() for a in accounts if a.strip()),
+                   basic_fee_billed_on=(month, day))
 
 
 class Numbers:

@@ -20,6 +20,11 @@ WATER_PRICES = {"water": "2.45", "wastewater": "3.10"}  # € per m³
 # € per month by meter size: (water, wastewater)
 BASIC_FEES = {"DN20": ("4.20", "4.80"), "DN25": ("7.00", "8.00"), "DN32": ("11.00", "12.50"),
               "DN40": ("17.50", "20.00")}
+# The waste basic fee (jätehuollon perusmaksu), € per dwelling per year by the use of the
+# property: what a municipality's waste authority charges for the services every resident
+# has (advice, the regional collection points, hazardous waste), whatever their bins. Finnish
+# waste authorities publish it this way, a holiday home at about half the permanent home's.
+WASTE_BASIC_FEES = {"permanent": "32.00", "holiday": "16.00"}
 
 def _at_old_vat(price: str) -> Decimal:
     """The same net price with 24 % VAT, for the rows before 1.9.2024."""
@@ -47,6 +52,8 @@ def price_rows() -> list[dict]:
     for size, (water_fee, wastewater_fee) in BASIC_FEES.items():
         add("water_basic_fee", "month", water_fee, meter_size=size)
         add("wastewater_basic_fee", "month", wastewater_fee, meter_size=size)
+    for occupancy, fee in WASTE_BASIC_FEES.items():
+        add(f"waste_basic_fee_{occupancy}", "year", fee)
     return rows
 
 

@@ -19,6 +19,7 @@ class Property(BaseModel):
     collection_area = CharField()
     building_type = CharField()  # see BUILDING_TYPES
     occupancy = CharField(default="permanent")  # permanent | holiday
+    dwellings = IntegerField(default=1)  # the annual waste basic fee is per dwelling
     created_at = DateTimeField(default=utcnow)
     calendar_token = CharField(null=True, unique=True)  # secret of the ICS feed
 

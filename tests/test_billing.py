@@ -400,3 +400,30 @@ def test_a_meter_change_never_drops_the_old_meters_consumption(billed_point, fin
     assert sum(r.quantity for r in actual) == expected_old_m3 + 20  # old meter + new meter 0 -> 20
     marked = actual[0].meta.get("estimated_final")
     assert marked == (None if final is not None else [["2026-05-01", 539]])
+
+
+def test_the_annual_waste_basic_fee_is_billed_per_dwelling_once_a_year(ctx):
+    """Price list: 32,00 € a dwelling a year for a permanent home, 16,00 € for a holiday
+    home (VAT 25,5 % included). A customer with a detached house, an apartment building of
+    12 dwellings and a holiday home pays 32,00 + 12 × 32,00 + 16,00 = 432,00 €."""
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    owner = factories.customer()
+    factories.property_(owner, street="KOIVUKUJA 9")
+    factories.property_(owner, street="ASEMATIE 1", building_type="apartment", dwellings=12)
+    factories.property_(owner, street="RANTATIE 5", building_type="holiday_home", occupancy="holiday")
+    other = factories.customer()
+    factories.property_(other, street="MÄNTYTIE 4")
+    settings_ = invoicing.BillingSettings(basic_fee_billed_on=(2, 15))
+    assert billing_runs.run_due(dt.date(2027, 2, 14), settings_) == []  # not the day
+    [run] = billing_runs.run_due(dt.date(2027, 2, 15), settings_)
+    assert (run.kind, run.invoices) == ("basic_fee", 2)
+    invoice = Invoice.get((Invoice.customer == owner) & (Invoice.kind == "basic_fee"))
+    rows = sorted((r.meta["property"], r.quantity, r.unit_price, r.amount) for r in invoice.rows)
+    assert rows == [("ASEMATIE 1", 12, Decimal("32.00"), Decimal("384.00")),
+                    ("KOIVUKUJA 9", 1, Decimal("32.00"), Decimal("32.00")),
+                    ("RANTATIE 5", 1, Decimal("16.00"), Decimal("16.00"))]
+    assert invoice.total == Decimal("432.00")
+    assert (invoice.period_start, invoice.period_end, invoice.due_date) == (
+        dt.date(2027, 1, 1), dt.date(2027, 12, 31), dt.date(2027, 3, 8))  # 15.2. + 21 days
+    again = billing_runs.run_basic_fees(2027, dt.date(2027, 2, 16), settings_)
+    assert again.invoices == 0 and Invoice.select().where(Invoice.kind == "basic_fee").count() == 2

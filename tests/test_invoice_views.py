@@ -177,3 +177,16 @@ def test_open_and_overdue_invoices_show_as_such_on_the_list_and_the_home_screen(
     home = client.get(client.get("/login").headers.get("Location") or "/properties/", follow_redirects=True)
     page = home.get_data(as_text=True)
     assert "1 lasku on erääntynyt" in page and "eräpäivä 15.10.2026" in page
+
+
+def test_the_basic_fee_invoice_is_explained_like_every_other(client, app):
+    from domain import invoicing
+    with app.app_context():
+        PriceListRow.insert_many(price_list.price_rows()).execute()
+        user = factories.resident()
+        Property.update(dwellings=3).where(Property.customer == user.customer).execute()
+        billing_runs.run_basic_fees(2027, dt.date(2027, 2, 15), invoicing.BillingSettings())
+        invoice = Invoice.get(Invoice.kind == "basic_fee")
+    login(client, user.username)
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "Jätehuollon perusmaksu" in page and "3 as. × 32,00" in page and "96,00" in page  # 3 × 32,00 €

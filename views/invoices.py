@@ -28,6 +28,7 @@ SECTIONS = (
                    "wastewater_estimate_deduction")),
     ("estimates", ("water_estimate", "wastewater_estimate")),
     ("waste", ("waste_treatment", "bin_emptying")),
+    ("basic_fee", ("waste_basic_fee",)),
     ("credits", ("credit",)),
     ("interest", ("late_interest",)),
 )
