@@ -198,9 +198,7 @@ def run_water(billing_date: dt.date, settings: BillingSettings, *, only_points=N
 def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
               settings: BillingSettings) -> BillingRun:
     """Bill every customer's emptyings done up to the period end and not billed yet."""
-    run = BillingRun.create(kind="waste", billing_date=billing_date, alive_until=alive_until())
     tariffs = Tariffs(PriceListRow.select())
-    numbers = Numbers()
     minimum = settings.minimum_invoice
     unbilled = (Emptying.select(Emptying.id, Emptying.emptied_on, Emptying.bin_count,
                                 WasteContract.waste_type, WasteContract.bin_size, Property.customer)
@@ -218,7 +216,13 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
         drafts.append(Draft(customer_id, "waste", f"waste:{customer_id}:{period_start.isoformat()}", rows,
                             billing_date, billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
                             (period_start, period_end), emptying_ids=[e[0] for e in emptyings]))
-    made, amount = 0, Decimal(0)
+    return _bill_drafts("waste", billing_date, drafts, settings)
+
+
+def _bill_drafts(kind: str, billing_date: dt.date, drafts: list[Draft], settings: BillingSettings) -> BillingRun:
+    """A run that writes ready drafts a batch at a time, renewing its heartbeat after each."""
+    run = BillingRun.create(kind=kind, billing_date=billing_date, alive_until=alive_until())
+    numbers, made, amount = Numbers(), 0, Decimal(0)
     for i in range(0, len(drafts), BATCH):
         for invoice in save_batch(drafts[i:i + BATCH], numbers=numbers, run=run, settings=settings):
             made, amount = made + 1, amount + invoice.total
@@ -236,12 +240,19 @@ def quarter(text: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def previous_quarter(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of the calendar quarter before the one `day` is in."""
+    end = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+    return (end - dt.timedelta(days=85)).replace(day=1), end
+
+
 WASTE_BILLING_DAY = 20  # waste is billed on this day of the month after each quarter
 
 
 def run_due(day: dt.date, settings: BillingSettings) -> list[BillingRun]:
-    """What the scheduler calls every day: the water groups billed today, and the quarter's
-    waste on its billing day. Running it twice on a day bills nothing twice."""
+    """What the scheduler calls every day: the water groups billed today, the quarter's
+    waste on its billing day and the year's waste basic fee on its day. Running it twice on
+    a day bills nothing twice."""
     runs = []
     if BillingCalendar.select().where(BillingCalendar.billing_date == day).exists():
         runs.append(run_water(day, settings))
@@ -258,7 +269,6 @@ def run_basic_fees(year: int, billing_date: dt.date, settings: BillingSettings) 
     """The waste basic fee of `year` on an invoice of its own per customer: a row per
     property, dwellings × the year's price for its use (permanent home or holiday home),
     from the price list in force on 1 January. Run again, it bills nobody twice."""
-    run = BillingRun.create(kind="basic_fee", billing_date=billing_date, alive_until=alive_until())
     tariffs = Tariffs(PriceListRow.select())
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     by_customer = defaultdict(list)
@@ -270,18 +280,4 @@ def run_basic_fees(year: int, billing_date: dt.date, settings: BillingSettings) 
     drafts = [Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{year}", rows, billing_date,
                     billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end))
               for customer_id, rows in by_customer.items()]
-    made, amount = 0, Decimal(0)
-    numbers = Numbers()
-    for i in range(0, len(drafts), BATCH):
-        for invoice in save_batch(drafts[i:i + BATCH], numbers=numbers, run=run, settings=settings):
-            made, amount = made + 1, amount + invoice.total
-        BillingRun.update(alive_until=alive_until()).where(BillingRun.id == run.id).execute()
-    BillingRun.update(status="done", finished_at=utcnow(), invoices=made, total=amount).where(
-        BillingRun.id == run.id).execute()
-    return BillingRun.get_by_id(run.id)
-
-
-def previous_quarter(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of the calendar quarter before the one `day` is in."""
-    end = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
-    return (end - dt.timedelta(days=85)).replace(day=1), end
+    return _bill_drafts("basic_fee", billing_date, drafts, settings)

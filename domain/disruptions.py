@@ -55,10 +55,14 @@ def publish(staff, draft: Draft, *, today: dt.date, ip=None) -> tuple[Disruption
             ends_on=draft.ends_on, created_by=staff)
         AuditLog.record(staff, "notice_publish", notice, after={"title": notice.title, "ends_on": notice.ends_on},
                         ip=ip)
-        users = affected_users(notice)
-        chosen = NotificationPref.choices([u.id for u in users], "disruptions")
-        told = sum(notify(u, "disruption_notice", "disruptions", channels=chosen[u.id], notice=notice)
-                   for u in users)
+    # Each resident is told in a short transaction of their own (as the reminders are), so
+    # the write lock is not held while thousands of messages are written.
+    users = affected_users(notice)
+    chosen = NotificationPref.choices([u.id for u in users], "disruptions")
+    told = 0
+    for user in users:
+        with db.atomic():
+            told += notify(user, "disruption_notice", "disruptions", channels=chosen[user.id], notice=notice)
     return notice, told
 
 

@@ -10,8 +10,9 @@ import re
 import shutil
 import subprocess
 
-import pytest
 from pathlib import Path
+
+import pytest
 
 from models import (ConsumptionPoint, Credit, Customer, Invoice, Property, Reading, SupportThread, User,
                     WasteContract, WasteOrder, db)
@@ -48,8 +49,8 @@ SMALL_TARGETS = """() => {
 }"""
 
 
-def ids_for(app, role):
-    """One of each object a URL names, from the demo data, as the role may see it."""
+def ids_for(app):
+    """One of each object a URL names, from the demo data (maija's where they are hers)."""
     with app.app_context(), db.connection_context():
         maija = User.get(User.username == "maija")
         prop = Property.select().where(Property.customer == maija.customer).order_by(Property.id).first()
@@ -101,7 +102,7 @@ def vnu_errors(pages: dict[str, str], folder) -> dict[str, list[str]]:
 def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(browser, live_server, role, tmp_path):
     """Each page at 390 px is also saved as a screenshot in test-artifacts/screens/ to look at."""
     app = live_server.app
-    ids = ids_for(app, role)
+    ids = ids_for(app)
     problems, served = {}, {}
     for width, height in ((320, 640), (390, 844)):
         context = browser.new_context(viewport={"width": width, "height": height}, locale="fi-FI",
