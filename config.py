@@ -46,6 +46,12 @@ DEFAULTS: dict[str, object] = {
     "SUSPENSION_MIN_DAYS": 28,
     "SUSPENSION_MAX_DAYS": 365,
     "BIOWASTE_AREAS": "Kouvola keskusta,Kotka keskusta",  # collection areas with biowaste
+    # Which recycling bins each collection area's route takes, and the intervals (weeks) each
+    # waste type may be ordered with: "plastic,glass:Kouvola keskusta,Kotka;paper:Kotka"
+    # and "mixed,bio:1,2,3,4;glass,metal:8,12,16". Types not named keep the defaults of
+    # domain/waste.py (packaging and paper 4-12 weeks, in the Kouvola and Kotka areas).
+    "RECYCLING_AREAS": "",
+    "WASTE_INTERVALS": "",
     # The waste authority's own form for a composter shared by several properties
     "SHARED_COMPOSTER_FORM_URL": "https://www.kymenjatelautakunta.fi/",
     "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request

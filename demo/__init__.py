@@ -75,7 +75,8 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
 def _special_customers(gen: Generator) -> list[tuple[int, list[int]]]:
     """The customers behind the printed demo logins, with the properties they need."""
     maija = gen.customer("Maija", "Virtanen")
-    maija_props = [gen.property(maija, municipality="Kouvola", building_type="detached", central=True),
+    maija_props = [gen.property(maija, municipality="Kouvola", building_type="detached", central=True,
+                                recycling=True),
                    gen.property(maija, municipality="Kotka", building_type="detached", central=True),
                    gen.property(maija, municipality="Mäntyharju", building_type="holiday_home")]
     pekka = gen.customer("Pekka", "Nieminen")

@@ -102,7 +102,7 @@ class Generator:
         return f"{rng.choice(STREET_STEMS)}{rng.choice(STREET_ENDS)} {rng.randrange(1, 80)}".upper()
 
     def property(self, customer_id: int, *, municipality=None, building_type=None,
-                 meter_kind=None, central=None) -> int:
+                 meter_kind=None, central=None, recycling=False) -> int:
         rng = self.rng
         municipality = municipality or rng.choices(list(MUNICIPALITY_WEIGHTS),
                                                    weights=list(MUNICIPALITY_WEIGHTS.values()))[0]
@@ -124,6 +124,7 @@ class Generator:
             dwellings={"apartment": 6 + pid % 34, "terraced": 3 + pid % 6, "semi_detached": 2}.get(building_type, 1),
             created_at=utcnow()))
         self.waste_contracts(pid, building_type, is_central)
+        self.recycling(pid, municipality, building_type, recycling)
         self.water(pid, building_type, meter_kind)
         return pid
 
@@ -146,6 +147,22 @@ class Generator:
                 bin_size=140 if not large else 240, bin_count=1, interval_weeks=rng.choice((2, 4)),
                 route_weekday=weekday,
                 start_date=BIOWASTE_START + dt.timedelta(days=rng.randrange(0, 120)), end_date=None))
+
+    def recycling(self, pid, municipality, building_type, multi_compartment) -> None:
+        """Packaging bins where the law asks for them (five dwellings or more) in Kouvola and
+        Kotka, and a four-compartment bin where asked. From the id, not the random
+        generator, so the rest of the data stays as it was."""
+        start = self.today - dt.timedelta(days=300 + pid % 200)
+        weekday = pid % schedule.SATURDAY
+        bins = []
+        if building_type in ("apartment", "terraced") and municipality in ("Kouvola", "Kotka"):
+            bins = [("plastic", 660, 4), ("cardboard", 660, 4), ("glass", 240, 8), ("metal", 240, 8)]
+        if multi_compartment:
+            bins = [("multi4", 240, 8)]
+        for waste_type, size, interval in bins:
+            self.contract(dict(id=next(self.ids[WasteContract]), property=pid, waste_type=waste_type,
+                               bin_size=size, bin_count=1, interval_weeks=interval, route_weekday=weekday,
+                               start_date=start, end_date=None))
 
     def contract(self, row) -> None:
         """A contract, and the emptyings its truck has done in the last hundred days."""

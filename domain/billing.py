@@ -96,6 +96,10 @@ class Tariffs:
                 return price
         raise LookupError(f"no price for {component} {variant} on {day}")
 
+    def has(self, component: str, variant=None) -> bool:
+        """Whether the price list prices `component` for `variant` at all (on some day)."""
+        return (component, variant) in self._prices
+
     def boundaries(self, components, start: dt.date, end: dt.date, variant=None) -> list[dt.date]:
         """[start, …change days…, end): where any of the components' prices change."""
         key = ("boundaries", tuple(components), start, end, variant)
@@ -308,6 +312,8 @@ def waste_rows(emptyings, tariffs: Tariffs) -> list[Row]:
     spans: dict[tuple, list[dt.date]] = defaultdict(list)
     for day, waste_type, bin_size, bins in emptyings:
         for component in ("waste_treatment", "bin_emptying"):
+            if not tariffs.has(component, (waste_type, bin_size)):
+                continue  # no treatment fee for the packaging fractions
             price = tariffs.price(component, day, (waste_type, bin_size))
             key = (component, waste_type, bin_size, price)
             grouped[key] += bins

@@ -16,6 +16,17 @@ VAT_CHANGE = dt.date(2024, 9, 1)
 MIXED_PRICES = {140: ("1.66", "3.750"), 240: ("2.84", "3.950"), 360: ("4.26", "4.350"),
                 660: ("7.81", "6.200")}
 BIO_PRICES = {140: ("1.20", "3.200"), 240: ("2.05", "3.450")}
+# The packaging and paper fractions and the multi-compartment bins: € per emptying by bin
+# size, bin emptying only (the producers pay the treatment of packaging).
+RECYCLING_PRICES = {
+    "plastic": {240: "4.90", 360: "5.60", 660: "7.40"},
+    "cardboard": {240: "4.90", 360: "5.60", 660: "7.40"},
+    "glass": {140: "4.60", 240: "4.90"},
+    "metal": {140: "4.60", 240: "4.90"},
+    "paper": {240: "4.40", 660: "6.90"},
+    "multi2": {240: "6.80"},
+    "multi4": {240: "8.90", 370: "9.80"},
+}
 WATER_PRICES = {"water": "2.45", "wastewater": "3.10"}  # € per m³
 # € per month by meter size: (water, wastewater)
 BASIC_FEES = {"DN20": ("4.20", "4.80"), "DN25": ("7.00", "8.00"), "DN32": ("11.00", "12.50"),
@@ -46,6 +57,9 @@ def price_rows() -> list[dict]:
     for waste_type, table in (("mixed", MIXED_PRICES), ("bio", BIO_PRICES)):
         for size, (treatment, emptying) in table.items():
             add("waste_treatment", "emptying", treatment, waste_type=waste_type, bin_size=size)
+            add("bin_emptying", "emptying", emptying, waste_type=waste_type, bin_size=size)
+    for waste_type, table in RECYCLING_PRICES.items():
+        for size, emptying in table.items():
             add("bin_emptying", "emptying", emptying, waste_type=waste_type, bin_size=size)
     for component, price in WATER_PRICES.items():
         add(component, "m3", price)

@@ -14,6 +14,9 @@ from domain.money import round_cents
 from models import PriceListRow
 
 COMPONENTS = ("waste_treatment", "bin_emptying")
+# Every bin has an emptying price; the packaging fractions have no treatment fee (their
+# producers pay the treatment), so the price list has no treatment row for them.
+REQUIRED = "bin_emptying"
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def emptying_price(waste_type: str, bin_size: int, bins: int, day: dt.date) -> E
     rows = list(PriceListRow.in_force(day).where(
         (PriceListRow.waste_type == waste_type) & (PriceListRow.bin_size == bin_size) &
         PriceListRow.component.in_(COMPONENTS)))
-    if {r.component for r in rows} != set(COMPONENTS):
+    if REQUIRED not in {r.component for r in rows}:
         return None
     return EmptyingPrice(price_lines({r.component: r.unit_price for r in rows}, bins),
                          rows[0].vat_rate)
@@ -56,3 +59,10 @@ def offered_bin_sizes(waste_type: str, day: dt.date) -> list[tuple[int, Emptying
         PriceListRow.waste_type == waste_type).select(PriceListRow.bin_size).tuples()})
     offers = [(size, emptying_price(waste_type, size, 1, day)) for size in sizes]
     return [(size, price) for size, price in offers if price]
+
+
+def priced_waste_types(day: dt.date) -> set[str]:
+    """The waste types the price list has an emptying price for on `day`."""
+    return {t for (t,) in PriceListRow.in_force(day).where(
+        (PriceListRow.component == REQUIRED) & PriceListRow.waste_type.is_null(False))
+        .select(PriceListRow.waste_type).distinct().tuples()}

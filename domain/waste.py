@@ -1,9 +1,22 @@
-"""Waste orders and requests: the rules a resident's order must meet, and making it once."""
+"""Waste orders and requests: the rules a resident's order must meet, and making it once.
+
+Waste types. Besides mixed waste and biowaste a property may have bins of its own for the
+packaging and paper fractions (plastic, cardboard, glass, metal, paper), or a
+multi-compartment bin (monilokeroastia) that holds two or four of them and is emptied as one
+service with one schedule and one price. The Government Decree on Waste (jäteasetus
+978/2021, 15-16 §) made separate collection of the packaging fractions at the property the
+rule for buildings of five dwellings or more from 1.7.2023; smaller properties may order
+them where the waste company drives the route. Finnish waste companies publish the
+packaging emptying intervals as 4-12 weeks (glass and metal fill slowly) and price a
+packaging emptying without a treatment fee: the producers pay the treatment (producer
+responsibility, jätelaki 46 §). Which fractions an area has and which intervals each
+allows are settings (RECYCLING_AREAS, WASTE_INTERVALS).
+"""
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from peewee import IntegrityError
 
@@ -13,7 +26,33 @@ from domain.pricing import emptying_price
 from models import AuditLog, Emptying, Property, WasteContract, WasteOrder, db
 from models.clock import utcnow
 
-TRUCK_INTERVALS = (1, 2, 3, 4)  # weeks the collection trucks drive
+RECYCLABLES = ("plastic", "cardboard", "glass", "metal", "paper")
+FRACTIONS = ("mixed", "bio", *RECYCLABLES)
+# A multi-compartment bin and the fractions of its compartments.
+COMPARTMENTS = {"multi2": ("glass", "metal"), "multi4": ("plastic", "cardboard", "glass", "metal")}
+WASTE_TYPES = (*FRACTIONS, *COMPARTMENTS)
+
+
+def fractions_of(waste_type: str) -> tuple[str, ...]:
+    """The fractions a bin of `waste_type` takes: its compartments', or its own."""
+    return COMPARTMENTS.get(waste_type, (waste_type,))
+
+
+def _parse_map(text: str, parse_value) -> dict:
+    """"a,b:x,y;c:z" -> {"a": parse_value(["x", "y"]), "b": …, "c": parse_value(["z"])}."""
+    found = {}
+    for part in str(text or "").split(";"):
+        keys, _sep, values = part.partition(":")
+        items = [v.strip() for v in values.split(",") if v.strip()]
+        for key in (k.strip() for k in keys.split(",")):
+            if key in WASTE_TYPES:
+                found[key] = parse_value(items)
+    return found
+
+
+DEFAULT_INTERVALS = "mixed,bio:1,2,3,4;plastic,cardboard,glass,metal,paper,multi2,multi4:4,6,8,12"
+DEFAULT_RECYCLING_AREAS = ("plastic,cardboard,glass,metal,multi2,multi4:Kouvola keskusta,Kotka keskusta,"
+                           "Kouvola,Kotka;paper:Kouvola keskusta,Kotka keskusta")
 
 
 @dataclass(frozen=True)
@@ -22,10 +61,13 @@ class WasteSettings:
     change_lead_days: int = 7  # a contract change takes effect at the earliest after this
     suspension_min_days: int = 28
     suspension_max_days: int = 365
-    mixed_max_interval: int = 4
     biowaste_areas: tuple[str, ...] = ("Kouvola keskusta", "Kotka keskusta")
     biowaste_start: dt.date = dt.date(2024, 5, 2)
     biowaste_building_types: tuple[str, ...] = ("detached", "semi_detached")
+    # {waste type: the emptying intervals (weeks) it may be ordered with}
+    intervals: dict = field(default_factory=lambda: _parse_map(DEFAULT_INTERVALS, _weeks))
+    # {recyclable waste type: the collection areas whose routes take it}
+    recycling_areas: dict = field(default_factory=lambda: _parse_map(DEFAULT_RECYCLING_AREAS, tuple))
 
     @classmethod
     def from_config(cls, config) -> "WasteSettings":
@@ -36,7 +78,18 @@ class WasteSettings:
             suspension_max_days=int(config.get("SUSPENSION_MAX_DAYS", 365)),
             biowaste_areas=tuple(a.strip() for a in str(config.get(
                 "BIOWASTE_AREAS", "Kouvola keskusta,Kotka keskusta")).split(",") if a.strip()),
+            intervals={**_parse_map(DEFAULT_INTERVALS, _weeks),
+                       **_parse_map(config.get("WASTE_INTERVALS", ""), _weeks)},
+            recycling_areas={**_parse_map(DEFAULT_RECYCLING_AREAS, tuple),
+                             **_parse_map(config.get("RECYCLING_AREAS", ""), tuple)},
         )
+
+    def intervals_for(self, waste_type: str) -> tuple[int, ...]:
+        return self.intervals.get(waste_type, ())
+
+
+def _weeks(items) -> tuple[int, ...]:
+    return tuple(sorted({int(i) for i in items if i.isdigit() and 1 <= int(i) <= 52}))
 
 
 MAX_BINS = 10  # bins of one kind a property can order at a time
@@ -59,6 +112,24 @@ def biowaste_unavailable_reason(prop: Property, day: dt.date, settings: WasteSet
     if prop.building_type not in settings.biowaste_building_types:
         return "biowaste_building"
     return None
+
+
+def unavailable_reason(prop: Property, waste_type: str, day: dt.date, settings: WasteSettings) -> str | None:
+    """Why a bin of `waste_type` cannot be ordered for the property, or None when it can:
+    mixed waste everywhere, biowaste by its rules, the recyclables where the area's route
+    takes them."""
+    if waste_type not in WASTE_TYPES:
+        return "kind_invalid"
+    if waste_type == "bio":
+        return biowaste_unavailable_reason(prop, day, settings)
+    if waste_type != "mixed" and prop.collection_area not in settings.recycling_areas.get(waste_type, ()):
+        return "fraction_area"
+    return None
+
+
+def check_interval(waste_type: str, interval, settings: WasteSettings) -> None:
+    if interval not in settings.intervals_for(waste_type):
+        raise FieldError("interval", "interval_choice")
 
 
 def _save_once(request_key: str, prop: Property, user, action: str, **fields) -> WasteOrder:
@@ -121,9 +192,7 @@ def request_change(user, prop: Property, contract: WasteContract, *, kind: str,
             raise FieldError("bins", "no_change")
         fields["bin_count"] = bins
     elif kind == "interval":
-        limit = settings.mixed_max_interval if contract.waste_type == "mixed" else max(TRUCK_INTERVALS)
-        if interval not in TRUCK_INTERVALS or interval > limit:
-            raise FieldError("interval", "interval_choice")
+        check_interval(contract.waste_type, interval, settings)
         if interval == contract.interval_weeks:
             raise FieldError("interval", "no_change")
         fields["interval_weeks"] = interval
@@ -144,10 +213,9 @@ def request_change(user, prop: Property, contract: WasteContract, *, kind: str,
 def check_service(prop: Property, *, waste_type: str, bin_size: int, bins: int, interval: int,
                   effective: dt.date, today: dt.date, settings: WasteSettings) -> None:
     """Raise FieldError when the service cannot be ordered as chosen."""
-    if waste_type == "bio":
-        reason = biowaste_unavailable_reason(prop, max(effective, today), settings)
-        if reason:
-            raise FieldError("waste_type", reason)
+    reason = unavailable_reason(prop, waste_type, max(effective, today), settings)
+    if reason:
+        raise FieldError("waste_type", reason)
     if emptying_price(waste_type, bin_size, 1, effective) is None:
         raise FieldError("bin_size", "bin_size_choice")
     if effective < earliest_change(today, settings):
@@ -156,9 +224,7 @@ def check_service(prop: Property, *, waste_type: str, bin_size: int, bins: int, 
         raise FieldError("effective", "too_far")
     if not 1 <= bins <= 10:
         raise FieldError("bins", "bins_range", max=MAX_BINS)
-    limit = settings.mixed_max_interval if waste_type == "mixed" else max(TRUCK_INTERVALS)
-    if interval not in TRUCK_INTERVALS or interval > limit:
-        raise FieldError("interval", "interval_choice")
+    check_interval(waste_type, interval, settings)
 
 
 def order_service(user, prop: Property, *, waste_type: str, bin_size: int, bins: int,

@@ -10,9 +10,10 @@ from formatting import format_date
 from models.clock import utcnow
 
 
-def feed(prop, emptyings, lang: str) -> bytes:
+def feed(prop, emptyings, lang: str, name_of) -> bytes:
     """The feed of `emptyings` (schedule.PlannedEmptying, in date order): one event a day
-    and waste type, with an alarm the evening before."""
+    and waste type, with an alarm the evening before. `name_of(waste_type)` names a bin's
+    waste in the feed's language (it is called inside it)."""
     stamp = utcnow().replace(tzinfo=dt.timezone.utc)
     calendar = Calendar()
     calendar.add("prodid", "-//Kotipiha//Emptying calendar//FI")
@@ -28,12 +29,11 @@ def feed(prop, emptyings, lang: str) -> bytes:
             if key in seen:
                 continue
             seen.add(key)
-            calendar.add_component(_event(prop, emptying, stamp))
+            calendar.add_component(_event(prop, emptying, stamp, name_of(emptying.waste_type)))
     return calendar.to_ical()
 
 
-def _event(prop, emptying, stamp) -> Event:
-    waste_name = _("Mixed waste") if emptying.waste_type == "mixed" else _("Biowaste")
+def _event(prop, emptying, stamp, waste_name: str) -> Event:
     event = Event()
     event.add("uid", f"{emptying.day:%Y%m%d}-{emptying.waste_type}-{prop.id}@kotipiha")
     event.add("dtstamp", stamp)

@@ -76,6 +76,8 @@ def render(invoice, rows, *, lang: str, labels, utility: dict, explained, barcod
                 pdf.setFont("Helvetica", 9)
                 y = height - 20 * mm
             text = labels("row_code", row.code)
+            if row.meta.get("waste_type"):
+                text += f", {labels('waste_type', row.meta['waste_type'])} {row.meta.get('bin_size')} L"
             if row.period_start:
                 text += f" {format_date(row.period_start)}–{format_date(row.period_end)}"
             pdf.drawString(20 * mm, y, text[:70])

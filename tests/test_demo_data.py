@@ -3,6 +3,7 @@ import datetime as dt
 
 import demo
 from domain import accounts
+from domain.waste import WasteSettings
 from models import (ConsumptionPoint, Customer, Invoice, Meter, Property, Reading, User,
                     WasteContract)
 
@@ -33,8 +34,12 @@ def test_demo_data_covers_the_seeds(ctx):
     assert Property.select().where(Property.occupancy == "holiday").exists()
     sizes = {s for (s,) in WasteContract.select(WasteContract.bin_size).distinct().tuples()}
     assert sizes <= {140, 240, 360, 660} and len(sizes) >= 3
-    intervals = {i for (i,) in WasteContract.select(WasteContract.interval_weeks).distinct().tuples()}
-    assert intervals <= {1, 2, 3, 4}
+    allowed = WasteSettings()
+    kinds = set()
+    for waste_type, interval in WasteContract.select(WasteContract.waste_type, WasteContract.interval_weeks).tuples():
+        assert interval in allowed.intervals_for(waste_type), (waste_type, interval)
+        kinds.add(waste_type)
+    assert {"mixed", "bio", "plastic", "cardboard", "glass", "metal", "multi4"} <= kinds
     assert all(0 <= d <= 4 for (d,) in WasteContract.select(WasteContract.route_weekday).tuples())
     bio = WasteContract.select(WasteContract, Property).join(Property).where(WasteContract.waste_type == "bio")
     assert bio.exists()

@@ -267,7 +267,7 @@ def test_a_pending_request_can_be_cancelled_until_staff_decide(client, homes):
     # Once cancelled (or decided) it cannot be cancelled again; another resident's is a 404.
     again = post_form(client, cancel, {}, page=f"/properties/{a.id}", follow_redirects=True)
     assert "Tämä on jo ratkaistu." in again.get_data(as_text=True)
-    bob, b, b_contract = homes[3], homes[4], homes[5]
+    b, b_contract = homes[4], homes[5]
     other = WasteOrder.create(property=b, contract=b_contract, kind="extra_emptying", status="pending",
                               effective_date=dt.date(2026, 11, 25), bin_count=1, request_key="b1")
     assert post_form(client, f"/properties/{b.id}/orders/{other.id}/cancel", {},

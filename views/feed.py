@@ -11,6 +11,7 @@ from domain import schedule, waste
 from models.clock import today
 from models import Property, User, WasteContract
 from outbound import ics
+from views.labels import label
 from views.helpers import get_owned_or_404, redirect_after_post, resident_required
 
 bp = Blueprint("feed", __name__)
@@ -51,7 +52,8 @@ def calendar_feed(token):
     plans = schedule.plans_for(WasteContract.select().where(WasteContract.property == prop))
     start = today()
     emptyings = schedule.emptyings_of(plans, start, start + FEED_DAYS)
-    body = ics.feed(prop, emptyings, owner.language if owner else "fi")
+    body = ics.feed(prop, emptyings, owner.language if owner else "fi",
+                    lambda waste_type: label("waste_type", waste_type))
     response = current_app.response_class(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="kotipiha.ics"'
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -1,7 +1,9 @@
 """Translated names of the codes stored in the database."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, ngettext
+
+from domain.waste import COMPARTMENTS
 
 LABELS = {
     "building_type": {
@@ -19,9 +21,21 @@ LABELS = {
         "holiday_home": _l("Holiday home"),
     },
     "occupancy": {"permanent": _l("Permanent residence"), "holiday": _l("Holiday home")},
-    "waste_type": {"mixed": _l("Mixed waste"), "bio": _l("Biowaste")},
+    # A multi-compartment bin's name lists its fractions: see label().
+    "waste_type": {"mixed": _l("Mixed waste"), "bio": _l("Biowaste"), "plastic": _l("Plastic packaging"),
+                   "cardboard": _l("Cardboard packaging"), "glass": _l("Glass packaging"),
+                   "metal": _l("Metal"), "paper": _l("Paper")},
+    # The fraction inside a sentence ("2-compartment bin (glass, metal)").
+    "fraction": {"mixed": _l("mixed waste"), "bio": _l("biowaste"), "plastic": _l("plastic"),
+                 "cardboard": _l("cardboard"), "glass": _l("glass"), "metal": _l("metal"), "paper": _l("paper")},
+    # What the order form offers.
+    "waste_bin": {"mixed": _l("Mixed waste bin"), "bio": _l("Biowaste bin (ventilated)"),
+                  "plastic": _l("Plastic packaging bin"), "cardboard": _l("Cardboard packaging bin"),
+                  "glass": _l("Glass packaging bin"), "metal": _l("Metal bin"), "paper": _l("Paper bin")},
     # The short mark written on a calendar day beside the colour, so colour is never alone.
-    "waste_short": {"mixed": _l("MW"), "bio": _l("BIO")},
+    "waste_short": {"mixed": _l("MW"), "bio": _l("BIO"), "plastic": _l("PL"), "cardboard": _l("CB"),
+                    "glass": _l("GL"), "metal": _l("ME"), "paper": _l("PA"), "multi2": _l("M2"),
+                    "multi4": _l("M4")},
     "customer_class": {"small": _l("Small customer"), "large": _l("Large customer"),
                        "industry": _l("Industry")},
     "billing_group": {"1": _l("Billing group 1"), "2": _l("Billing group 2"),
@@ -99,6 +113,13 @@ LABELS = {
 
 
 def label(kind: str, code) -> str:
+    if kind in ("waste_type", "waste_bin") and code in COMPARTMENTS:
+        fractions = ", ".join(str(LABELS["fraction"][f]) for f in COMPARTMENTS[code])
+        if kind == "waste_bin":
+            return ngettext("%(num)d-compartment bin (%(fractions)s)", "%(num)d-compartment bin (%(fractions)s)",
+                            len(COMPARTMENTS[code]), fractions=fractions)
+        return ngettext("%(num)d compartments (%(fractions)s)", "%(num)d compartments (%(fractions)s)",
+                        len(COMPARTMENTS[code]), fractions=fractions)
     return str(LABELS[kind].get(code, code))
 
 

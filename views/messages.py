@@ -55,6 +55,8 @@ MESSAGES = {
     "biowaste_not_started": _l("Separate biowaste collection starts on %(date)s."),
     "biowaste_area": _l("Separate biowaste collection is offered only in these collection areas: %(areas)s."),
     "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
+    "fraction_area": _l("The collection route of %(area)s does not take these at properties yet: take them "
+                        "to the nearest eco point (ekopiste)."),
     "request_reused": _l("This form was already used. Reload the page and try again."),
     "kind_invalid": _l("Choose what you want to change."),
     # support

@@ -14,7 +14,7 @@ from domain import schedule, support, waste
 from domain.calendar_grid import add_months, month_grid
 from models.clock import today
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
-from domain.pricing import emptying_price, offered_bin_sizes
+from domain.pricing import emptying_price, offered_bin_sizes, priced_waste_types
 from domain.errors import FieldError
 from domain.waste import WasteSettings
 from models import Property, WasteContract, WasteOrder
@@ -66,7 +66,7 @@ def calendar_texts(lang: str) -> dict:
     return {
         "months": [str(m) for m in MONTH_NAMES],
         "days": [(str(a), str(b)) for a, b in DAY_NAMES],
-        "waste": {t: (label("waste_short", t), label("waste_type", t)) for t in ("mixed", "bio")},
+        "waste": {t: (label("waste_short", t), label("waste_type", t)) for t in waste.WASTE_TYPES},
         **{key: str(text) for key, text in CALENDAR_TEXTS.items()},
     }
 
@@ -88,7 +88,7 @@ def calendar(property_id):
     context = dict(prop=prop, month=first, weeks=weeks, long_moves=long_moves, holidays_shown=holidays,
                    texts=calendar_texts(lang),
                    previous_month=add_months(first, -1), next_month=add_months(first, 1),
-                   waste_types=sorted({p.waste_type for p in plans}, reverse=True))
+                   waste_types=sorted({p.waste_type for p in plans}, key=waste.WASTE_TYPES.index))
     return render("waste/calendar.html", {"calendar": "waste/_calendar.html"},
                   summaries=waste.contract_summaries(prop, day, plans), **context)
 
@@ -175,8 +175,7 @@ def change(property_id, contract_id, kind):
         abort(404)
     prop, contract = _property_and_contract(property_id, contract_id)
     form = ChangeForm()
-    limit = settings().mixed_max_interval if contract.waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
-    form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
+    form.interval.choices = [(n, n) for n in settings().intervals_for(contract.waste_type)]
     earliest = waste.earliest_change(today(), settings())
     if request.method == "GET":
         form.effective.data = earliest
@@ -233,29 +232,33 @@ def order_service(property_id):
     day, cfg = today(), settings()
     form = ServiceForm(request.form if request.method == "POST" else request.args)
     earliest = waste.earliest_change(day, cfg)
-    bio_reason = waste.biowaste_unavailable_reason(prop, max(day, earliest), cfg)
+    reasons = _unavailable(prop, max(day, earliest), cfg)
     existing = {c.waste_type: c for c in WasteContract.active_on(day).where(WasteContract.property == prop)}
-    waste_type = form.waste_type.data if form.waste_type.data in ("mixed", "bio") else None
+    waste_type = form.waste_type.data if form.waste_type.data in waste.WASTE_TYPES else None
     step = 1
-    if waste_type == "bio" and bio_reason:
-        form.waste_type.errors = [_biowaste_text(bio_reason, cfg)]
+    if waste_type and reasons[waste_type]:
+        form.waste_type.errors = [_unavailable_text(reasons[waste_type], prop, cfg)]
     elif waste_type:
         step = 2
     offers = offered_bin_sizes(waste_type, max(day, earliest)) if step >= 2 else []
     if step == 2 and form.bin_size.data in {size for size, _p in offers}:
         step = 3
-    limit = cfg.mixed_max_interval if waste_type == "mixed" else max(waste.TRUCK_INTERVALS)
-    form.interval.choices = [(n, n) for n in waste.TRUCK_INTERVALS if n <= limit]
-    form.waste_type.choices = [(kind, _("Mixed waste bin") if kind == "mixed" else _("Biowaste bin (ventilated)"))
-                               for kind in ("mixed", "bio") if not (kind == "bio" and bio_reason)]
+    intervals = cfg.intervals_for(waste_type) if waste_type else ()
+    form.interval.choices = [(n, n) for n in intervals]
+    form.waste_type.choices = [(kind, label("waste_bin", kind)) for kind, reason in reasons.items() if not reason]
     form.bin_size.choices = [(size, size) for size, _price in offers]
-    context = dict(prop=prop, form=form, bio_reason=bio_reason, earliest=earliest,
-                   existing=existing, prices=dict(offers),
-                   bio_reason_text=_biowaste_text(bio_reason, cfg) if bio_reason else None)
+    shown_reasons = {}  # one sentence per reason, naming the bins it keeps out
+    for kind, reason in reasons.items():
+        if reason and reason != "unpriced":
+            shown_reasons.setdefault(reason, []).append(kind)
+    context = dict(prop=prop, form=form, earliest=earliest, existing=existing, prices=dict(offers),
+                   unavailable=[(", ".join(label("waste_type", k) for k in kinds), _unavailable_text(r, prop, cfg))
+                                for r, kinds in shown_reasons.items()])
     if step == 3 and request.method == "GET" and request.args.get("step") != "confirm":
         if form.effective.data is None and not form.effective.raw_data:
             form.effective.data, form.bins.data = earliest, form.bins.data or 1
-            form.interval.data = form.interval.data or min(2, limit)
+            form.interval.data = form.interval.data if form.interval.data in intervals else (
+                2 if 2 in intervals else intervals[0])
     elif step == 3:
         step = _confirm_step(form, prop, day, cfg, context)
         if step == 4 and request.method == "POST" and form.terms.validate(form):
@@ -267,9 +270,17 @@ def order_service(property_id):
     return render("waste/order_service.html", {"order-service": "waste/_order_service.html"}, status=status, **context)
 
 
-def _biowaste_text(code: str, cfg: WasteSettings) -> str:
-    """Why biowaste cannot be ordered, with the start date and the areas of the settings."""
-    return message(FieldError("waste_type", code, date=cfg.biowaste_start, areas=", ".join(cfg.biowaste_areas)))
+def _unavailable(prop, day, cfg: WasteSettings) -> dict[str, str | None]:
+    """{waste type: why the property cannot order it, or None}, in the order offered."""
+    priced = priced_waste_types(day)
+    return {kind: waste.unavailable_reason(prop, kind, day, cfg) or (None if kind in priced else "unpriced")
+            for kind in waste.WASTE_TYPES}
+
+
+def _unavailable_text(code: str, prop, cfg: WasteSettings) -> str:
+    """Why a bin cannot be ordered, with the start date and the areas of the settings."""
+    return message(FieldError("waste_type", code, date=cfg.biowaste_start, area=prop.collection_area,
+                              areas=", ".join(cfg.biowaste_areas)))
 
 
 def _confirm_step(form, prop, day, cfg, context) -> int:

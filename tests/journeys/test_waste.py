@@ -140,3 +140,37 @@ def test_waste_pages_in_finnish_are_accessible(page, live_server):
     page.wait_for_url(re.compile(rf"/properties/{home.id}"))
     assert "Astian vaihto" in page.locator("#orders").inner_text() or "Uusi astiapalvelu" in page.locator("#orders").inner_text()
     assert_accessible(page)
+
+
+def test_a_recycling_bin_is_ordered_and_the_four_compartment_bin_is_on_the_calendar(page, live_server):
+    """Maija's Kouvola home has a four-compartment bin (demo data) and orders a glass bin."""
+    home = maijas_home(live_server)
+    page.goto("/login")
+    log_in(page, "maija")
+    page.goto(f"/properties/{home.id}/calendar")
+    legend = page.locator("#calendar").inner_text()
+    assert "M4 = 4 lokeroa (muovi, kartonki, lasi, metalli)" in " ".join(legend.split())
+    page.goto(f"/properties/{home.id}")
+    page.get_by_role("link", name="Tilaa palvelu").first.click()
+    assert_accessible(page)
+    page.get_by_label("Lasiastia").check()
+    page.get_by_role("button", name="Seuraava").click()
+    expect(page.locator(".step-count")).to_have_text("Vaihe 2/4")
+    assert_accessible(page)
+    page.get_by_label(re.compile("240 litran astia")).check()
+    page.get_by_role("button", name="Seuraava").click()
+    expect(page.locator(".step-count")).to_have_text("Vaihe 3/4")
+    assert page.locator("input[name=interval]").evaluate_all("els => els.map(e => e.value)") == ["4", "6", "8", "12"]
+    page.locator("#interval-8").check()
+    page.get_by_role("button", name="Näytä hinta").click()
+    expect(page.locator(".step-count")).to_have_text("Vaihe 4/4")
+    assert_accessible(page)
+    assert "4,90" in page.locator("#order-service").inner_text()
+    page.check("#terms")
+    page.get_by_role("button", name="Vahvista tilaus").click()
+    page.wait_for_url(re.compile(rf"/properties/{home.id}"))
+    assert "Lasipakkaukset 240 L" in " ".join(page.locator("#orders").inner_text().split())
+    assert_accessible(page)
+    with live_server.app.app_context():
+        order = WasteOrder.select().order_by(WasteOrder.id.desc()).get()
+        assert (order.waste_type, order.bin_size, order.interval_weeks) == ("glass", 240, 8)
