@@ -52,6 +52,15 @@ DEFAULTS: dict[str, object] = {
     # domain/waste.py (packaging and paper 4-12 weeks, in the Kouvola and Kotka areas).
     "RECYCLING_AREAS": "",
     "WASTE_INTERVALS": "",
+    # Septic and holding tanks: an emptying is ordered for a week at least this many days
+    # ahead, from this many weeks; a septic tank or treatment plant is emptied at least every
+    # SLUDGE_YEARS, one of washing water only every SLUDGE_GREYWATER_YEARS, a holiday home's
+    # with a dry toilet every SLUDGE_DRY_TOILET_YEARS (jätehuoltomääräykset).
+    "SLUDGE_LEAD_DAYS": 7,
+    "SLUDGE_WEEKS_AHEAD": 12,
+    "SLUDGE_YEARS": 1,
+    "SLUDGE_GREYWATER_YEARS": 3,
+    "SLUDGE_DRY_TOILET_YEARS": 2,
     # The waste authority's own form for a composter shared by several properties
     "SHARED_COMPOSTER_FORM_URL": "https://www.kymenjatelautakunta.fi/",
     "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request

@@ -17,7 +17,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from domain import billing_runs, dunning, interest, invoicing, jobs, notifications
+from domain import billing_runs, dunning, interest, invoicing, jobs, notifications, sludge
 from models.clock import HELSINKI, today
 from models import db
 from outbound import mail, push
@@ -55,6 +55,10 @@ def _composting(day, _config):
     return {"renewal_reminders": notifications.compost_renewals(day)}
 
 
+def _sludge(day, config):
+    return sludge.daily(day, sludge.SludgeSettings.from_config(config))
+
+
 def daily_jobs(config) -> list[jobs.Job]:
     hour, minute = (int(p) for p in str(config.get("PICKUP_REMINDER_TIME", "18:00")).split(":"))
     return [
@@ -63,6 +67,7 @@ def daily_jobs(config) -> list[jobs.Job]:
         jobs.Job("late_interest", _interest, dt.time(8, 0), catch_up_days=10),
         jobs.Job("reading_reminders", _reading, dt.time(9, 0)),
         jobs.Job("compost_renewals", _composting, dt.time(9, 30)),
+        jobs.Job("sludge", _sludge, dt.time(9, 45)),
         # A missed evening is not caught up the next morning: the bin was emptied already.
         jobs.Job("pickup_reminders", _pickup, dt.time(hour, minute)),
     ]

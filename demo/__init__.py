@@ -15,10 +15,11 @@ from peewee import fn
 
 from database import advance_sequence
 from demo.generator import Generator
-from domain import billing_runs, invoicing, price_list, schedule
+from domain import billing_runs, invoicing, price_list, schedule, sludge
 from domain.passwords import hash_password
 from models import (BillingCalendar, ConsumptionPoint, Customer, Emptying, Invoice, Meter,
-                    PriceListRow, Property, Reading, User, WasteContract, WasteOrder, db)
+                    PriceListRow, Property, Reading, SludgeOrder, User, WasteContract, WasteOrder,
+                    WastewaterSystem, db)
 from models.clock import today as clock_today, utcnow
 
 DEMO_PASSWORD = "Kotipiha-demo-2026"
@@ -64,6 +65,7 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
         gen.flush()
         _demo_users(special)
         _demo_orders(special, today)
+        _demo_tanks(special, today)
         _fix_sequences()
     if with_billing:
         _run_billing(today, billing or invoicing.BillingSettings())
@@ -119,6 +121,34 @@ def _demo_orders(special, today: dt.date) -> None:
                       request_key="demo-maija-extra", created_by=maija, price=Decimal("6.79"),
                       extra_info="Portti on auki.", decided_at=utcnow(), decided_by=None)
     Emptying.insert(contract=home, emptied_on=extra_day, bin_count=1, extra=True).on_conflict_ignore().execute()
+
+
+def _demo_tanks(special, today: dt.date) -> None:
+    """A septic tank at Maija's Mäntyharju holiday home, a year and a month since its last
+    emptying (so the reminder is due), and tanks at other holiday homes: one emptied last
+    quarter (billed by the demo's waste run), one planned for the next working day (staff's
+    route) and one waiting for a day."""
+    holiday = special[0][1][2]
+    WastewaterSystem.create(property=holiday, kind="septic_tank", volume_m3=Decimal("4.5"), chambers=2,
+                            dry_toilet=False, access_notes="Kansi saunan takana.", hose_distance_m=20,
+                            last_emptied_on=today - dt.timedelta(days=400))
+    others = list(Property.select().where((Property.occupancy == "holiday") & Property.id.not_in(
+        [p for _c, props in special for p in props])).order_by(Property.id).limit(3))
+    last_quarter_end = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
+    next_day = schedule.add_working_days(today, 1)
+    for n, prop in enumerate(others):
+        system = WastewaterSystem.create(property=prop, kind=("septic_tank", "holding_tank", "septic_tank")[n],
+                                         volume_m3=Decimal(("3.0", "6.0", "4.0")[n]), chambers=(2, 1, 3)[n],
+                                         hose_distance_m=15, last_emptied_on=today - dt.timedelta(days=200))
+        week = schedule.monday((last_quarter_end - dt.timedelta(days=20), next_day, next_day + dt.timedelta(days=7))[n])
+        order = dict(system=system, property=prop, week=week, request_key=f"demo-sludge-{n}", price_estimate=None)
+        if n == 0:
+            day = sludge.working_days(week)[0]
+            SludgeOrder.create(**order, status="done", planned_day=day, emptied_on=day, emptied_m3=Decimal("2.8"))
+        elif n == 1:
+            SludgeOrder.create(**order, status="planned", planned_day=next_day)
+        else:
+            SludgeOrder.create(**order)
 
 
 def _demo_users(special) -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from peewee import JOIN, fn
 
 from database import as_date
-from domain import billing, water
+from domain import billing, sludge, water
 from domain.billing import PointHistory, Tariffs
 from domain.invoicing import BillingSettings, Draft, Numbers, save_batch
 from domain.positions import MeterPosition
@@ -208,14 +208,21 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     by_customer = defaultdict(list)
     for emptying_id, day, bins, waste_type, bin_size, customer_id in unbilled:
         by_customer[customer_id].append((emptying_id, day, waste_type, bin_size, bins))
+    sludge_by_customer = defaultdict(list)  # septic and holding tank emptyings
+    for order_id, customer_id, *emptied in sludge.unbilled(period_end):
+        sludge_by_customer[customer_id].append((order_id, emptied))
     drafts = []
-    for customer_id, emptyings in by_customer.items():
+    for customer_id in sorted(set(by_customer) | set(sludge_by_customer)):
+        emptyings, tanks = by_customer[customer_id], sludge_by_customer[customer_id]
         rows = billing.waste_rows([e[1:] for e in emptyings], tariffs)
+        for _order_id, emptied in tanks:
+            rows += sludge.rows(*emptied, tariffs)
         if billing.total(rows) < minimum:
             continue  # waits for the next run
         drafts.append(Draft(customer_id, "waste", f"waste:{customer_id}:{period_start.isoformat()}", rows,
                             billing_date, billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
-                            (period_start, period_end), emptying_ids=[e[0] for e in emptyings]))
+                            (period_start, period_end), emptying_ids=[e[0] for e in emptyings],
+                            sludge_ids=[t[0] for t in tanks]))
     return _bill_drafts("waste", billing_date, drafts, settings)
 
 

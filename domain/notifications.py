@@ -128,3 +128,16 @@ def compost_renewals(day: dt.date) -> int:
             sent += _send_once(f"compost:{notice.id}:{days}", notice.user, "compost_renewal",
                                "composting", chosen[notice.user_id], notice=notice, days=days)
     return sent
+
+
+def sludge_reminders(overdue) -> int:
+    """A septic tank past its interval (domain.sludge.overdue): once per due date, to the
+    residents who want these reminders."""
+    users = _residents_of({system.property.customer_id for system, _by, _last in overdue})
+    chosen = NotificationPref.choices([u.id for us in users.values() for u in us], "sludge")
+    sent = 0
+    for system, by, last in overdue:
+        for user in users.get(system.property.customer_id, []):
+            sent += _send_once(f"sludge:{system.id}:{by}:{user.id}", user, "sludge_reminder", "sludge",
+                               chosen[user.id], system=system, prop=system.property, due_by=by, last=last)
+    return sent

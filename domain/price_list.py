@@ -27,6 +27,9 @@ RECYCLING_PRICES = {
     "multi2": {240: "6.80"},
     "multi4": {240: "8.90", 370: "9.80"},
 }
+# Sludge from a septic or holding tank: a base fee per emptying and € per m³ emptied (the
+# way Finnish waste companies price it; the truck's hose reaches 30-50 m without extra).
+SLUDGE_PRICES = {"sludge_base": ("emptying", "78.00"), "sludge_m3": ("m3", "34.50")}
 WATER_PRICES = {"water": "2.45", "wastewater": "3.10"}  # € per m³
 # € per month by meter size: (water, wastewater)
 BASIC_FEES = {"DN20": ("4.20", "4.80"), "DN25": ("7.00", "8.00"), "DN32": ("11.00", "12.50"),
@@ -61,6 +64,8 @@ def price_rows() -> list[dict]:
     for waste_type, table in RECYCLING_PRICES.items():
         for size, emptying in table.items():
             add("bin_emptying", "emptying", emptying, waste_type=waste_type, bin_size=size)
+    for component, (unit, price) in SLUDGE_PRICES.items():
+        add(component, unit, price)
     for component, price in WATER_PRICES.items():
         add(component, "m3", price)
     for size, (water_fee, wastewater_fee) in BASIC_FEES.items():

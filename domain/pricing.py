@@ -66,3 +66,19 @@ def priced_waste_types(day: dt.date) -> set[str]:
     return {t for (t,) in PriceListRow.in_force(day).where(
         (PriceListRow.component == REQUIRED) & PriceListRow.waste_type.is_null(False))
         .select(PriceListRow.waste_type).distinct().tuples()}
+
+
+SLUDGE_COMPONENTS = ("sludge_base", "sludge_m3")
+
+
+def sludge_price(volume_m3: Decimal, day: dt.date) -> EmptyingPrice | None:
+    """What emptying a tank of `volume_m3` costs on `day`: the base fee and the m³ price
+    times the volume (the invoice bills the m³ the truck actually emptied)."""
+    rows = {r.component: r for r in PriceListRow.in_force(day).where(
+        PriceListRow.component.in_(SLUDGE_COMPONENTS))}
+    if set(rows) != set(SLUDGE_COMPONENTS):
+        return None
+    base, per_m3 = rows["sludge_base"], rows["sludge_m3"]
+    lines = (PriceLine("sludge_base", base.unit_price, 1, round_cents(base.unit_price)),
+             PriceLine("sludge_m3", per_m3.unit_price, volume_m3, round_cents(per_m3.unit_price * volume_m3)))
+    return EmptyingPrice(lines, base.vat_rate)

@@ -80,9 +80,9 @@ class NotificationPref(BaseModel):
     channel = CharField()  # email | push
     enabled = BooleanField()
 
-    KINDS = ("pickup", "reading", "composting", "decisions", "invoices", "disruptions")
-    DEFAULTS = {"pickup": False, "reading": True, "composting": True, "decisions": True, "invoices": True,
-                "disruptions": True}
+    KINDS = ("pickup", "reading", "composting", "sludge", "decisions", "invoices", "disruptions")
+    DEFAULTS = {"pickup": False, "reading": True, "composting": True, "sludge": True, "decisions": True,
+                "invoices": True, "disruptions": True}
 
     class Meta:
         indexes = ((("user", "kind", "channel"), True),)

@@ -40,6 +40,7 @@ SUBJECTS = {
     "reading_reminder": _l("Time to report your water meter reading"),
     "compost_renewal": _l("Your composting notification is about to expire"),
     "disruption_notice": _l("A disruption notice for your property"),
+    "sludge_reminder": _l("Time to empty your septic tank"),
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 import migrations
 from app import create_app
 from models.clock import set_clock
-from models import ConsumptionPoint, Credit, Meter, Reading, SupportThread, WasteOrder, db
+from models import ConsumptionPoint, Credit, Meter, Reading, SupportThread, WasteOrder, WastewaterSystem, db
 from tests import factories
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -129,8 +129,9 @@ def world(app):
                                   created_by=user)
         thread = SupportThread.create(customer=user.customer, user=user, category="other", subject="Hei",
                                       contact_method="none", request_key="t1")
+        system = WastewaterSystem.create(property=prop, kind="septic_tank", volume_m3=Decimal("4.0"))
         staff = factories.staff(username="tarkastaja")
-        ids = {"property_id": prop.id, "contract_id": contract.id, "point_id": point.id,
+        ids = {"system_id": system.id, "property_id": prop.id, "contract_id": contract.id, "point_id": point.id,
                "invoice_id": invoice.id, "credit_id": credit.id, "order_id": order.id,
                "thread_id": thread.id, "customer_id": user.customer_id, "reading_id": reading.id,
                "kind": "bin_count", "token": "x" * 40}

@@ -44,7 +44,7 @@ def test_daily_jobs_run_at_their_time_and_once_per_date(ctx):
     moment = at(day, 10, 0)
     runs = jobs.catch_up(scheduler.daily_jobs(ctx.config), ctx.config, moment)
     today = {r.job for r in runs if r.period_key == day.isoformat()}
-    assert today == {"billing", "dunning", "late_interest", "reading_reminders", "compost_renewals"}
+    assert today == {"billing", "dunning", "late_interest", "reading_reminders", "compost_renewals", "sludge"}
     billed = JobRun.select().where(JobRun.job == "billing").count()
     assert billed == 8  # today and the seven days before (caught up at 5.59): each date once
     assert jobs.catch_up(scheduler.daily_jobs(ctx.config), ctx.config, moment) == []

@@ -27,7 +27,7 @@ SECTIONS = (
     ("balancing", ("water_actual", "wastewater_actual", "water_estimate_deduction",
                    "wastewater_estimate_deduction")),
     ("estimates", ("water_estimate", "wastewater_estimate")),
-    ("waste", ("waste_treatment", "bin_emptying")),
+    ("waste", ("waste_treatment", "bin_emptying", "sludge_base", "sludge_m3")),
     ("basic_fee", ("waste_basic_fee",)),
     ("credits", ("credit",)),
     ("interest", ("late_interest",)),

@@ -57,6 +57,19 @@ MESSAGES = {
     "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
     "fraction_area": _l("The collection route of %(area)s does not take these at properties yet: take them "
                         "to the nearest eco point (ekopiste)."),
+    # septic and holding tanks
+    "system_kind": _l("Choose the type."),
+    "volume_range": _l("Enter the volume in cubic metres, 0,5–50 (for example 4,5)."),
+    "chambers_range": _l("Choose 1–4 chambers."),
+    "hose_range": _l("Enter 0–100 metres."),
+    "interval_holding_only": _l("A fixed interval is for holding tanks only; leave it empty."),
+    "interval_weeks_range": _l("Enter 1–52 weeks."),
+    "last_emptied_range": _l("Enter a date in the past ten years."),
+    "week_choice": _l("Choose one of the weeks offered."),
+    "sludge_open_order": _l("An emptying is already ordered for week %(week)d."),
+    "sludge_day_week": _l("Choose a working day of the week ordered."),
+    "sludge_done_future": _l("An emptying cannot be marked done ahead of its day."),
+    "sludge_m3_range": _l("Enter the m³ emptied, 0,1–100."),
     "request_reused": _l("This form was already used. Reload the page and try again."),
     "kind_invalid": _l("Choose what you want to change."),
     # support

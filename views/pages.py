@@ -45,7 +45,7 @@ VISITOR_TABS = (("water.point", _l("Reading service"), "drop", ("water.point", "
 STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests")),
              ("staff.inbox", _l("Support inbox")), ("staff.readings", _l("Readings")),
              ("staff.customers", _l("Customers")), ("staff.compost_register", _l("Composting register")),
-             ("notices.index", _l("Notices")), ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
+             ("notices.index", _l("Notices")), ("staff_sludge.route", _l("Septic route")), ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
 
 
 def nav_items() -> list[dict]:

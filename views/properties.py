@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from domain import disruptions, waste
+from domain import disruptions, sludge, waste
 from domain.customers import update_billing_address
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
 from models import ConsumptionPoint, Invoice, Property, WasteOrder
@@ -63,6 +63,7 @@ def detail(property_id):
     points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
     return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
                   summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop),
+                  tanks=sludge.overview(prop, sludge.SludgeSettings.from_config(current_app.config)),
                   today=today(), unpaid=_unpaid(),
                   disruptions=disruptions.in_force_for(current_user, today()))
 
