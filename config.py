@@ -39,7 +39,9 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_WINDOW_MINUTES": 15,
     "PASSWORD_RESET_MINUTES": 60,
     "REMEMBER_DAYS": 30,  # "keep me logged in": a single-use token, renewed at each use
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # A request at most 9 MB (a phone photo of a collection point, 8 MB, with its form); a
+    # form's text fields at most 500 kB (Flask's MAX_FORM_MEMORY_SIZE).
+    "MAX_CONTENT_LENGTH": 9 * 1024 * 1024,
     # Waste self-service rules
     "EXTRA_EMPTYING_LEAD_WORKING_DAYS": 1,  # an extra emptying this many working days ahead
     "CONTRACT_CHANGE_LEAD_DAYS": 7,  # a contract change takes effect this many days ahead

@@ -17,7 +17,7 @@ from database import advance_sequence
 from demo.generator import Generator
 from domain import billing_runs, invoicing, price_list, schedule, sludge
 from domain.passwords import hash_password
-from models import (BillingCalendar, ConsumptionPoint, Customer, Emptying, Invoice, Meter,
+from models import (BillingCalendar, CollectionPoint, ConsumptionPoint, Customer, Emptying, Invoice, Meter,
                     PriceListRow, Property, Reading, SludgeOrder, User, WasteContract, WasteOrder,
                     WastewaterSystem, db)
 from models.clock import today as clock_today, utcnow
@@ -26,7 +26,7 @@ DEMO_PASSWORD = "Kotipiha-demo-2026"
 DEMO_RESIDENTS = (
     # username, email, first, last, what the login shows
     ("maija", "maija.virtanen@example.fi", "Maija", "Virtanen", "several properties"),
-    ("pekka", "pekka.nieminen@example.fi", "Pekka", "Nieminen", "a holiday home"),
+    ("pekka", "pekka.nieminen@example.fi", "Pekka", "Nieminen", "two holiday homes, one on an area collection point"),
     ("anna", "anna.korhonen@example.fi", "Anna", "Korhonen", "a remote-read water meter"),
 )
 DEMO_STAFF = ("asiakaspalvelu", "asiakaspalvelu@example.fi", "Sanna", "Lehtonen")
@@ -66,6 +66,7 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
         _demo_users(special)
         _demo_orders(special, today)
         _demo_tanks(special, today)
+        _demo_collection_points(special)
         _fix_sequences()
     if with_billing:
         _run_billing(today, billing or invoicing.BillingSettings())
@@ -83,7 +84,8 @@ def _special_customers(gen: Generator) -> list[tuple[int, list[int]]]:
                    gen.property(maija, municipality="Mäntyharju", building_type="holiday_home")]
     pekka = gen.customer("Pekka", "Nieminen")
     pekka_props = [gen.property(pekka, municipality="Pyhtää", building_type="holiday_home",
-                                meter_kind="mechanical")]
+                                meter_kind="mechanical"),
+                   gen.property(pekka, municipality="Pertunmaa", building_type="holiday_home")]
     # Make sure the holiday home has water so that its meter can be read.
     if not any(p["property"] == pekka_props[0] for p in gen.rows[ConsumptionPoint]):
         gen.water(pekka_props[0], "detached", "mechanical")
@@ -149,6 +151,25 @@ def _demo_tanks(special, today: dt.date) -> None:
             SludgeOrder.create(**order, status="planned", planned_day=next_day)
         else:
             SludgeOrder.create(**order)
+
+
+# Pertunmaa's area collection points (demo: names and places approximate).
+COLLECTION_POINTS = (
+    ("Kirkonkylä", "Pertuntie 2", "61.5030", "26.4790", "mixed,bio,cardboard,glass,metal,plastic", "1,4"),
+    ("Kuortti", "Kuortintie 625", "61.4248", "26.4270", "mixed,cardboard,glass,metal", "2"),
+    ("Hartosenpää", "Hartosenpääntie 1", "61.5556", "26.3620", "mixed,glass,metal", "3"),
+    ("Ruorasmäki", "Ruorasmäentie 40", "61.6009", "26.5668", "mixed,cardboard,glass,metal,plastic", "2"),
+    ("Joutsjärvi", "Joutsjärventie 12", "61.4640", "26.5770", "mixed,glass", "4"),
+)
+
+
+def _demo_collection_points(special) -> None:
+    """The points, and Pekka's Pertunmaa holiday home (and any other there) by Kuortti."""
+    points = [CollectionPoint.create(name=name, street=street, municipality="Pertunmaa", latitude=Decimal(lat),
+                                     longitude=Decimal(lon), fractions=fractions, emptying_weekdays=days)
+              for name, street, lat, lon, fractions, days in COLLECTION_POINTS]
+    (Property.update(collection_point=points[1], latitude=Decimal("61.4310"), longitude=Decimal("26.4390"))
+     .where(Property.municipality == "Pertunmaa").execute())
 
 
 def _demo_users(special) -> None:

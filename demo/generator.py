@@ -33,7 +33,10 @@ AREAS = {
     "Mäntyharju": [("52700", "MÄNTYHARJU", "Mäntyharju", False),
                    ("52830", "TOIVOLA", "Mäntyharju", False)],
     "Pyhtää": [("49220", "SILTAKYLÄ", "Pyhtää", False), ("49270", "PYHTÄÄ", "Pyhtää", False)],
+    # Holiday homes here use the area collection points, not bins (demo/__init__.py adds them).
+    "Pertunmaa": [("19430", "PERTUNMAA", "Pertunmaa", False)],
 }
+COLLECTION_POINT_AREAS = {"Pertunmaa"}
 MUNICIPALITY_WEIGHTS = {"Kouvola": 45, "Kotka": 30, "Iitti": 9, "Mäntyharju": 8, "Pyhtää": 8}
 
 STREET_STEMS = ("Koivu", "Mänty", "Kuusi", "Pihlaja", "Haapa", "Leppä", "Kataja", "Vaahtera",
@@ -123,7 +126,8 @@ class Generator:
             # from the id, not the random generator: the rest of the data stays as it was
             dwellings={"apartment": 6 + pid % 34, "terraced": 3 + pid % 6, "semi_detached": 2}.get(building_type, 1),
             created_at=utcnow()))
-        self.waste_contracts(pid, building_type, is_central)
+        if area not in COLLECTION_POINT_AREAS:
+            self.waste_contracts(pid, building_type, is_central)
         self.recycling(pid, municipality, building_type, recycling)
         self.water(pid, building_type, meter_kind)
         return pid

@@ -24,6 +24,8 @@ class NewMessage:
     point_id: int | None = None
     contract_id: int | None = None  # "my bin was not emptied": the service …
     missed_on: object = None  # … and the day
+    collection_point_id: int | None = None  # a report of a full or damaged collection point
+    attachment: str | None = None  # a photo's file name in the upload directory
 
 
 def check(message: NewMessage) -> None:
@@ -53,8 +55,9 @@ def open_thread(user, customer_id, message: NewMessage, *, language: str, reques
                 category=message.category, subject=message.subject.strip(),
                 contact_method=message.contact_method, email=email or None,
                 phone=message.phone.strip() or None, language=language, request_key=request_key,
-                contract=message.contract_id, missed_on=message.missed_on)
-            SupportMessage.create(thread=thread, author=user, body=message.body.strip())
+                contract=message.contract_id, missed_on=message.missed_on,
+                collection_point=message.collection_point_id)
+            SupportMessage.create(thread=thread, author=user, body=message.body.strip(), attachment=message.attachment)
             AuditLog.record(user, "support_open", thread, ip=ip)
             if email:
                 mail.queue(email, "support_received", language, kind="support", thread=thread,

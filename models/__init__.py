@@ -6,7 +6,7 @@ The schema itself is created and changed only by the numbered migrations in
 from models.base import LANGUAGES, BaseModel, db, money_field, unit_price_field
 from models.accounts import (AuditLog, Customer, EmailChange, LoginAttempt, Outbox, PasswordReset, User,
                              UserSession)
-from models.properties import PriceListRow, Property
+from models.properties import CollectionPoint, PriceListRow, Property
 from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
 from models.sludge import SludgeOrder, WastewaterSystem
@@ -20,7 +20,7 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
-              WastewaterSystem, SludgeOrder)
+              WastewaterSystem, SludgeOrder, CollectionPoint)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]

@@ -1,11 +1,42 @@
 """Properties and the price list."""
 from __future__ import annotations
 
-from peewee import CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField
 
 from models.clock import utcnow
 from models.accounts import Customer
 from models.base import BaseModel, unit_price_field
+
+
+class CollectionPoint(BaseModel):
+    """An area collection point (aluekeräyspiste): shared containers that holiday homes of
+    some areas use instead of bins of their own."""
+
+    name = CharField()
+    street = CharField()
+    municipality = CharField()
+    latitude = DecimalField(max_digits=9, decimal_places=6)
+    longitude = DecimalField(max_digits=9, decimal_places=6)
+    fractions = CharField()  # the waste types taken, comma-separated (mixed,bio,glass,…)
+    emptying_weekdays = CharField(default="")  # 0 = Monday, comma-separated
+    active = BooleanField(default=True)
+
+    @property
+    def fraction_list(self) -> list[str]:
+        return [f for f in self.fractions.split(",") if f]
+
+    @property
+    def weekday_list(self) -> list[int]:
+        return [int(d) for d in self.emptying_weekdays.split(",") if d.strip().isdigit()]
+
+    @classmethod
+    def in_use(cls):
+        return cls.select().where(cls.active).order_by(cls.municipality, cls.name)
+
+    @classmethod
+    def visible_to(cls, user):
+        """The points in use are public: everyone may see and report them."""
+        return cls.in_use()
 
 
 class Property(BaseModel):
@@ -22,6 +53,11 @@ class Property(BaseModel):
     dwellings = IntegerField(default=1)  # the annual waste basic fee is per dwelling
     created_at = DateTimeField(default=utcnow)
     calendar_token = CharField(null=True, unique=True)  # secret of the ICS feed
+    # Where the property is (for the nearest collection points), and the collection point a
+    # holiday home without bins of its own is assigned to.
+    latitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    longitude = DecimalField(max_digits=9, decimal_places=6, null=True)
+    collection_point = ForeignKeyField(CollectionPoint, null=True, backref="properties", on_delete="SET NULL")
 
     BUILDING_TYPES = ("detached", "semi_detached", "terraced", "apartment", "holiday_home")
 

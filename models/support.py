@@ -6,7 +6,7 @@ from peewee import JOIN, BooleanField, CharField, DateField, DateTimeField, Fore
 from models.clock import utcnow
 from models.accounts import Customer, User
 from models.base import BaseModel
-from models.properties import Property
+from models.properties import CollectionPoint, Property
 from models.waste import WasteContract
 from models.water import ConsumptionPoint
 
@@ -31,6 +31,7 @@ class SupportThread(BaseModel):
     # "My bin was not emptied": the service and the day, so staff can order a catch-up.
     contract = ForeignKeyField(WasteContract, null=True, backref="+", on_delete="SET NULL")
     missed_on = DateField(null=True)
+    collection_point = ForeignKeyField(CollectionPoint, null=True, backref="+", on_delete="SET NULL")
 
     @classmethod
     def inbox(cls, status: str = ""):
@@ -64,6 +65,7 @@ class SupportMessage(BaseModel):
     body = TextField()
     created_at = DateTimeField(default=utcnow)
     request_key = CharField(null=True, unique=True)  # the form's key: a double send adds nothing
+    attachment = CharField(null=True)  # a photo's file name in instance/uploads
 
     @classmethod
     def of_thread(cls, thread, *, with_internal: bool):

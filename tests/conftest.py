@@ -11,7 +11,8 @@ import pytest
 import migrations
 from app import create_app
 from models.clock import set_clock
-from models import ConsumptionPoint, Credit, Meter, Reading, SupportThread, WasteOrder, WastewaterSystem, db
+from models import (CollectionPoint, ConsumptionPoint, Credit, Meter, Property, Reading, SupportThread, WasteOrder,
+                    WastewaterSystem, db)
 from tests import factories
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -130,8 +131,12 @@ def world(app):
         thread = SupportThread.create(customer=user.customer, user=user, category="other", subject="Hei",
                                       contact_method="none", request_key="t1")
         system = WastewaterSystem.create(property=prop, kind="septic_tank", volume_m3=Decimal("4.0"))
+        point_ = CollectionPoint.create(name="Kuortti", street="Kuortintie 625", municipality="Pertunmaa",
+                                        latitude=Decimal("61.4248"), longitude=Decimal("26.4270"),
+                                        fractions="mixed,glass", emptying_weekdays="2")
+        Property.update(collection_point=point_).where(Property.id == prop.id).execute()
         staff = factories.staff(username="tarkastaja")
-        ids = {"system_id": system.id, "property_id": prop.id, "contract_id": contract.id, "point_id": point.id,
+        ids = {"system_id": system.id, "collection_point_id": point_.id, "property_id": prop.id, "contract_id": contract.id, "point_id": point.id,
                "invoice_id": invoice.id, "credit_id": credit.id, "order_id": order.id,
                "thread_id": thread.id, "customer_id": user.customer_id, "reading_id": reading.id,
                "kind": "bin_count", "token": "x" * 40}

@@ -30,7 +30,7 @@ def test_demo_data_covers_the_seeds(ctx):
     demo.load(properties=300, seed=1)
     assert Property.select().count() == 300
     assert {m for (m,) in Property.select(Property.municipality).distinct().tuples()} == {
-        "Iitti", "Kouvola", "Kotka", "Mäntyharju", "Pyhtää"}
+        "Iitti", "Kouvola", "Kotka", "Mäntyharju", "Pyhtää", "Pertunmaa"}
     assert Property.select().where(Property.occupancy == "holiday").exists()
     sizes = {s for (s,) in WasteContract.select(WasteContract.bin_size).distinct().tuples()}
     assert sizes <= {140, 240, 360, 660} and len(sizes) >= 3

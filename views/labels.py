@@ -72,6 +72,7 @@ LABELS = {
         "waste_basic_fee": _l("Waste basic fee, per dwelling"),
         "sludge_base": _l("Sludge emptying, base fee"), "sludge_m3": _l("Sludge emptied"),
     },
+    "point_problem": {"full": _l("Full"), "damaged": _l("Damaged"), "other": _l("Something else")},
     "system_kind": {"septic_tank": _l("Septic tank"), "holding_tank": _l("Holding tank"),
                     "treatment_plant": _l("Small treatment plant")},
     "sludge_status": {"pending": _l("Ordered, waiting for a day"), "planned": _l("Planned"),

@@ -57,6 +57,10 @@ MESSAGES = {
     "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
     "fraction_area": _l("The collection route of %(area)s does not take these at properties yet: take them "
                         "to the nearest eco point (ekopiste)."),
+    # collection points
+    "problem_choice": _l("Choose what is wrong."),
+    "photo_invalid": _l("The photo could not be read. Send a JPEG, PNG or WebP photo, or leave it out."),
+    "photo_too_large": _l("The photo is too large: at most 8 MB."),
     # septic and holding tanks
     "system_kind": _l("Choose the type."),
     "volume_range": _l("Enter the volume in cubic metres, 0,5–50 (for example 4,5)."),

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from domain import disruptions, sludge, waste
+from domain import collection_points, disruptions, sludge, waste
 from domain.customers import update_billing_address
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
 from models import ConsumptionPoint, Invoice, Property, WasteOrder
@@ -64,6 +64,7 @@ def detail(property_id):
     return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
                   summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop),
                   tanks=sludge.overview(prop, sludge.SludgeSettings.from_config(current_app.config)),
+                  nearby=collection_points.nearest(prop) if prop.collection_point_id else [],
                   today=today(), unpaid=_unpaid(),
                   disruptions=disruptions.in_force_for(current_user, today()))
 

@@ -1,9 +1,11 @@
 """Customer support for residents: the contact form, their threads, replies."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, request, send_from_directory, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -90,3 +92,18 @@ def thread(thread_id):
         return redirect_after_post(url_for("support.thread", thread_id=item.id))
     messages = SupportMessage.of_thread(item, with_internal=False)
     return render("support/thread.html", status=form_status(form), thread=item, messages=list(messages), form=form)
+
+
+@bp.route("/<int:thread_id>/photos/<int:message_id>")
+@login_required
+def photo(thread_id, message_id):
+    """A photo sent with a message, to the thread's resident and to staff only."""
+    item = get_owned_or_404(SupportThread, thread_id)
+    message = SupportMessage.get_or_none((SupportMessage.id == message_id) & (SupportMessage.thread == item) &
+                                         SupportMessage.attachment.is_null(False))
+    if message is None or (message.internal and not current_user.is_staff):
+        abort(404)
+    response = send_from_directory(Path(current_app.instance_path) / "uploads", message.attachment,
+                                   mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
