@@ -1,13 +1,28 @@
 // Kotipiha service worker, version {{ version }}.
-// It keeps the app shell (styles, scripts, icons, the offline page) and nothing else:
-// pages with a resident's data are never stored, so nothing private outlives a logout.
+// It keeps the app shell (styles, scripts, icons, the offline page) and the public sorting
+// guide (its page as an anonymous visitor sees it, and its data), and nothing else: pages
+// with a resident's data are never stored, so nothing private outlives a logout.
 const CACHE = "kotipiha-{{ version }}";
 const OFFLINE_URL = "{{ offline_url }}";
-const SHELL = {{ ([offline_url] + shell)|tojson }};
+const GUIDE_URL = "{{ guide_url }}";
+const GUIDE_DATA = "{{ guide_data_url }}";
+const SHELL = {{ ([offline_url, guide_url] + shell)|tojson }};
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  const requests = SHELL.map((url) => new Request(url, {credentials: "omit"}));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(requests)).then(() => self.skipWaiting()));
 });
+
+// The network first, else what was kept; a good answer is kept for next time.
+function networkThenCache(request, fallback) {
+  return fetch(request).then((response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(CACHE).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  }).catch(() => caches.match(request).then((hit) => hit || caches.match(fallback)));
+}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -22,8 +37,16 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
 
+  if (request.mode === "navigate" && url.pathname === GUIDE_URL) {
+    event.respondWith(fetch(request).catch(() => caches.match(GUIDE_URL).then((hit) => hit || caches.match(OFFLINE_URL))));
+    return;
+  }
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
+    return;
+  }
+  if (url.pathname === GUIDE_DATA) {
+    event.respondWith(networkThenCache(request, OFFLINE_URL));
     return;
   }
   if (url.pathname.startsWith("/static/")) {

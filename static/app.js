@@ -74,3 +74,76 @@
     document.querySelectorAll("form[data-submitting]").forEach(function (f) { delete f.dataset.submitting; });
   });
 })();
+
+// The sorting guide without a network: when a search cannot reach the server, the guide's
+// data the service worker keeps is searched here, the way the server searches it.
+(function () {
+  "use strict";
+  var guide = null;
+  function load(form) {
+    if (!guide) guide = fetch(form.dataset.dataUrl).then(function (r) { return r.json(); })
+      .catch(function (e) { guide = null; throw e; });
+    return guide;
+  }
+  function grams(text) {
+    var found = {};
+    text.toLowerCase().split(/\s+/).forEach(function (w) {
+      for (var i = 0; i + 3 <= w.length; i++) found[w.slice(i, i + 3)] = true;
+    });
+    return found;
+  }
+  function score(query, term) {
+    query = query.toLowerCase().trim(); term = term.toLowerCase();
+    var wanted = grams(query), have = grams(term), keys = Object.keys(wanted), shared = 0;
+    keys.forEach(function (g) { if (have[g]) shared++; });
+    var value = keys.length ? shared / keys.length : 0;
+    return value + (term.indexOf(query) === 0 ? 2 : term.indexOf(query) > 0 ? 1 : 0);
+  }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function show(form, data) {
+    var query = form.querySelector("input[name=q]").value.trim();
+    var hits = [];
+    data.items.forEach(function (item) {
+      var best = 0;
+      [item.name].concat(item.synonyms).forEach(function (t) { best = Math.max(best, score(query, t)); });
+      if (query && best >= 0.45) hits.push([best, item]);
+    });
+    hits.sort(function (a, b) { return b[0] - a[0]; });
+    var results = document.getElementById("sorting-results");
+    var section = el("section"); section.id = "sorting-results";
+    section.appendChild(el("p", "notice notice-info", data.texts.offline));
+    if (!hits.length) section.appendChild(el("p", null, data.texts.none));
+    var list = el("ul", "guide-list"); list.setAttribute("role", "list");
+    hits.slice(0, 30).forEach(function (hit) {
+      var item = hit[1], fraction = data.fractions[item.fraction], li = el("li", "guide-item");
+      var name = el("p", "guide-name"); name.appendChild(el("strong", null, item.name));
+      name.appendChild(document.createTextNode(" "));
+      name.appendChild(el("span", "waste-chip waste-" + item.fraction, fraction.label));
+      li.appendChild(name); li.appendChild(el("p", "guide-note", item.note || fraction.note));
+      list.appendChild(li);
+    });
+    section.appendChild(list);
+    results.replaceWith(section);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("sorting-search");
+    if (form && navigator.onLine) load(form).catch(function () {});  // kept for offline use
+  });
+  function offline(event) {
+    var form = document.getElementById("sorting-search");
+    if (!form || !form.contains(event.detail.elt)) return;
+    load(form).then(function (data) { show(form, data); }).catch(function () {});
+  }
+  document.addEventListener("htmx:sendError", offline);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "sorting-search" || navigator.onLine) return;
+    event.preventDefault();
+    offline({detail: {elt: form}});
+  });
+})();

@@ -133,7 +133,7 @@ def test_the_wizard_offers_the_areas_fractions_and_orders_a_plastic_bin(client, 
     calendar = client.get(f"/properties/{prop.id}/calendar?month=2026-12").get_data(as_text=True)
     # every 4 weeks from the week of 7.12. on Wednesdays: 9.12. (the next is 6.1.), and the legend
     assert calendar.count("waste-chip waste-plastic") == 1 + 1
-    assert "MU</span> = Muovipakkaukset" in calendar
+    assert re.search(r'MU</span> = <a href="/sorting-guide\?fraction=plastic">Muovipakkaukset</a>', calendar)
 
 
 def test_a_fraction_the_area_lacks_is_explained_and_refused(client, prices):

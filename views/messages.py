@@ -57,6 +57,9 @@ MESSAGES = {
     "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
     "fraction_area": _l("The collection route of %(area)s does not take these at properties yet: take them "
                         "to the nearest eco point (ekopiste)."),
+    # the sorting guide
+    "fraction_choice": _l("Choose where it goes."),
+    "name_needed": _l("Enter the name in each language."),
     # collection points
     "problem_choice": _l("Choose what is wrong."),
     "photo_invalid": _l("The photo could not be read. Send a JPEG, PNG or WebP photo, or leave it out."),

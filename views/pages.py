@@ -45,7 +45,8 @@ VISITOR_TABS = (("water.point", _l("Reading service"), "drop", ("water.point", "
 STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests")),
              ("staff.inbox", _l("Support inbox")), ("staff.readings", _l("Readings")),
              ("staff.customers", _l("Customers")), ("staff.compost_register", _l("Composting register")),
-             ("notices.index", _l("Notices")), ("staff_sludge.route", _l("Septic route")), ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
+             ("notices.index", _l("Notices")), ("staff_sludge.route", _l("Septic route")),
+             ("staff_sorting.index", _l("Sorting guide")), ("staff.billing", _l("Billing")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
 
 
 def nav_items() -> list[dict]:
@@ -161,6 +162,7 @@ def service_worker():
     version = hashlib.sha256("".join(asset_version(static, a) for a in SHELL_ASSETS).encode()
                              + str(current_app.config["SW_VERSION_SALT"]).encode()).hexdigest()[:12]
     body = render_template("sw.js", version=version, offline_url=url_for("pages.offline"),
+                           guide_url=url_for("sorting.index"), guide_data_url=url_for("sorting.data"),
                            shell=[asset_url(a) for a in SHELL_ASSETS])
     response = current_app.response_class(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"

@@ -10,7 +10,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from domain import schedule, support, waste
+from domain import schedule, sorting, support, waste
 from domain.calendar_grid import add_months, month_grid
 from models.clock import today
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS, format_date
@@ -88,7 +88,8 @@ def calendar(property_id):
     context = dict(prop=prop, month=first, weeks=weeks, long_moves=long_moves, holidays_shown=holidays,
                    texts=calendar_texts(lang),
                    previous_month=add_months(first, -1), next_month=add_months(first, 1),
-                   waste_types=sorted({p.waste_type for p in plans}, key=waste.WASTE_TYPES.index))
+                   waste_types=sorted({p.waste_type for p in plans}, key=waste.WASTE_TYPES.index),
+                   guide_fractions=sorting.FRACTIONS)
     return render("waste/calendar.html", {"calendar": "waste/_calendar.html"},
                   summaries=waste.contract_summaries(prop, day, plans), **context)
 
