@@ -17,9 +17,9 @@ from database import advance_sequence
 from demo.generator import Generator
 from domain import billing_runs, invoicing, price_list, schedule, sludge
 from domain.passwords import hash_password
-from models import (BillingCalendar, CollectionPoint, ConsumptionPoint, Customer, Emptying, Invoice, Meter,
-                    PriceListRow, Property, Reading, SludgeOrder, User, WasteContract, WasteOrder,
-                    WastewaterSystem, db)
+from models import (BillingCalendar, CollectionPoint, ConsumptionPoint, Customer, Emptying, Invoice,
+                    JoinApplication, Meter, PriceListRow, Property, Reading, SludgeOrder, User, WasteContract,
+                    WasteOrder, WastewaterSystem, db)
 from models.clock import today as clock_today, utcnow
 
 DEMO_PASSWORD = "Kotipiha-demo-2026"
@@ -67,6 +67,7 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
         _demo_orders(special, today)
         _demo_tanks(special, today)
         _demo_collection_points(special)
+        _demo_join_application(today)
         _fix_sequences()
     if with_billing:
         _run_billing(today, billing or invoicing.BillingSettings())
@@ -170,6 +171,15 @@ def _demo_collection_points(special) -> None:
               for name, street, lat, lon, fractions, days in COLLECTION_POINTS]
     (Property.update(collection_point=points[1], latitude=Decimal("61.4310"), longitude=Decimal("26.4390"))
      .where(Property.municipality == "Pertunmaa").execute())
+
+
+def _demo_join_application(today: dt.date) -> None:
+    """A new customer's application waiting in customer service's queue."""
+    JoinApplication.create(first_name="Ville", last_name="Salo", email="ville.salo@example.fi", phone="040 7654321",
+                           street="KOIVIKKOTIE 3", postal_code="45100", post_office="KOUVOLA", municipality="Kouvola",
+                           building_type="detached", persons=3, dwellings=1, services="mixed,bio,water",
+                           start_date=today + dt.timedelta(days=14), extra_info="Uudisrakennus, muutto joulukuussa.",
+                           request_key="demo-join-1")
 
 
 def _demo_users(special) -> None:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from domain import emails
 from outbound import mail
 from domain.errors import FieldError
-from models.clock import utcnow
+from models.clock import today, utcnow
 from domain.passwords import hash_password, password_problem, verify_password
-from models import AuditLog, Customer, EmailChange, Invoice, LoginAttempt, PasswordReset, User, UserSession, db
+from models import (AuditLog, Customer, EmailChange, Invoice, JoinApplication, LoginAttempt, PasswordReset, User,
+                    UserSession, db)
 from models.accounts import token_hash
 
 CUSTOMER_NUMBER = re.compile(r"^\d{2}-\d{7}-\d{2}$")
@@ -32,15 +33,27 @@ def normalize_customer_number(raw: str) -> str:
     return (raw or "").strip()
 
 
+def registration_code(customer: Customer | None, code: str) -> JoinApplication | None:
+    """The approved join application whose unused, unexpired one-time registration code
+    `code` is (domain/joining.py makes it): a new customer has no invoice yet."""
+    code = re.sub(r"[\s-]", "", code or "").upper()
+    if customer is None or len(code) != 10:
+        return None
+    return JoinApplication.get_or_none(
+        (JoinApplication.customer == customer) & (JoinApplication.code_hash == token_hash(code)) &
+        JoinApplication.code_used_at.is_null() & (JoinApplication.code_expires >= today()))
+
+
 def find_registrable_customer(customer_number: str, invoice_number: str) -> Customer:
     """The customer whose latest invoice of some kind (the latest waste invoice, or the
-    latest water invoice) is `invoice_number`, or FieldError."""
+    latest water invoice) is `invoice_number`, or whose registration code it is; or
+    FieldError."""
     number = normalize_customer_number(customer_number)
     if not CUSTOMER_NUMBER.match(number):
         raise FieldError("customer_number", "customer_number_format")
     customer = Customer.get_or_none(Customer.number == number)
     latest = Invoice.latest_numbers_of(customer) if customer else set()
-    if re.sub(r"\s", "", invoice_number or "") not in latest:
+    if re.sub(r"\s", "", invoice_number or "") not in latest and not registration_code(customer, invoice_number):
         # One message for both: it must not reveal which customer numbers exist.
         raise FieldError("invoice_number", "invoice_mismatch")
     if User.exists_for_customer(customer):
@@ -90,6 +103,9 @@ def register(data: Registration, *, ip: str | None = None, settings=None) -> Use
             phone=data.phone.strip(), password_hash=hash_password(data.password),
             role="resident", language=data.language, terms_accepted_at=utcnow())
         AuditLog.record(user, "register", user, after={"customer": customer.number}, ip=ip)
+        (JoinApplication.update(code_used_at=utcnow())  # a registration code works once
+         .where((JoinApplication.customer == customer) & JoinApplication.code_used_at.is_null()
+                & JoinApplication.code_hash.is_null(False)).execute())
         mail.queue(user.email, "welcome", user.language, kind="account", user=user)
     return user
 

@@ -41,6 +41,9 @@ SUBJECTS = {
     "compost_renewal": _l("Your composting notification is about to expire"),
     "disruption_notice": _l("A disruption notice for your property"),
     "sludge_reminder": _l("Time to empty your septic tank"),
+    "join_received": _l("We received your application"),
+    "join_approved": _l("Welcome as a customer: your registration code"),
+    "join_rejected": _l("Your application to become a customer"),
 }
 
 

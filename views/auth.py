@@ -40,7 +40,7 @@ class LoginForm(Form):
 
 
 class RegisterForm(Form):
-    invoice_number = StringField(_l("Invoice number"), validators=[
+    invoice_number = StringField(_l("Invoice number or registration code"), validators=[
         _required(_l("Enter the number of your latest invoice.")), Length(max=30)])
     customer_number = StringField(_l("Customer number"), validators=[
         _required(_l("Enter your customer number.")), Length(max=30)])

@@ -22,8 +22,9 @@ MESSAGES = {
     "login_throttled": _l("Too many failed attempts. Wait %(minutes)d minutes and try again, or reset "
                           "your password."),
     "customer_number_format": _l("Check the customer number: it looks like 62-0000000-00."),
-    "invoice_mismatch": _l("The customer number and the number of your latest invoice do not "
-                           "match. Both are printed at the top right of your latest invoice."),
+    "invoice_mismatch": _l("The customer number and the number of your latest invoice (or your registration "
+                           "code) do not match. Both are printed at the top right of your latest invoice, or in "
+                           "the letter that welcomed you as a new customer."),
     "already_registered": _l("This customer already has an account. Log in, or reset the "
                              "password if you have forgotten it."),
     "email_format": _l("Check the email address, for example maija@example.fi."),
@@ -57,6 +58,16 @@ MESSAGES = {
     "biowaste_building": _l("Separate biowaste collection is offered to single-family and two-family houses."),
     "fraction_area": _l("The collection route of %(area)s does not take these at properties yet: take them "
                         "to the nearest eco point (ekopiste)."),
+    # joining as a customer
+    "required": _l("Fill in this field."),
+    "postal_code_format": _l("A postal code has five digits, for example 45100."),
+    "building_type_choice": _l("Choose the type of the property."),
+    "persons_range": _l("Enter the number of people living there, 1–999."),
+    "dwellings_range": _l("Enter the number of dwellings, 1–999."),
+    "services_needed": _l("Choose at least one service."),
+    "start_range": _l("Choose a start date within the next 12 months."),
+    "weekday_choice": _l("Choose a weekday."),
+    "note_needed": _l("Write the reason; the applicant gets it by email."),
     # the sorting guide
     "fraction_choice": _l("Choose where it goes."),
     "name_needed": _l("Enter the name in each language."),
