@@ -89,6 +89,8 @@ DEFAULTS: dict[str, object] = {
     # ("1:Kaleva, Sompio;2:Ahjo"); a group not named shows the municipalities of its points.
     "BILLING_GROUP_NAMES": "",
     "WASTE_BASIC_FEE_BILLED_ON": "02-15",  # MM-DD: the year's waste basic fee goes out on its own invoice
+    # … or, when true, on each customer's first waste invoice of the year instead
+    "WASTE_BASIC_FEE_ON_WASTE_INVOICE": False,
     "UTILITY_IBAN": "FI4950009420028730",
     # The utility's business ID (Y-tunnus); its VAT number is FI + the digits. Both are
     # printed on every invoice (arvonlisäverolaki 209 e §).

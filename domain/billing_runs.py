@@ -211,12 +211,15 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     sludge_by_customer = defaultdict(list)  # septic and holding tank emptyings
     for order_id, customer_id, *emptied in sludge.unbilled(period_end):
         sludge_by_customer[customer_id].append((order_id, emptied))
+    # The year's basic fee rides on the year's first waste invoice when the setting says so.
+    fees = _basic_fee_rows(billing_date.year, tariffs, unbilled_only=True) if settings.basic_fee_with_waste else {}
     drafts = []
-    for customer_id in sorted(set(by_customer) | set(sludge_by_customer)):
+    for customer_id in sorted(set(by_customer) | set(sludge_by_customer) | set(fees)):
         emptyings, tanks = by_customer[customer_id], sludge_by_customer[customer_id]
         rows = billing.waste_rows([e[1:] for e in emptyings], tariffs)
         for _order_id, emptied in tanks:
             rows += sludge.rows(*emptied, tariffs)
+        rows += fees.get(customer_id, [])
         if billing.total(rows) < minimum:
             continue  # waits for the next run
         drafts.append(Draft(customer_id, "waste", f"waste:{customer_id}:{period_start.isoformat()}", rows,
@@ -265,7 +268,7 @@ def run_due(day: dt.date, settings: BillingSettings) -> list[BillingRun]:
         runs.append(run_water(day, settings))
     if day.month in (1, 4, 7, 10) and day.day == WASTE_BILLING_DAY:
         runs.append(run_waste(*previous_quarter(day), day, settings))
-    if (day.month, day.day) == settings.basic_fee_billed_on:
+    if (day.month, day.day) == settings.basic_fee_billed_on and not settings.basic_fee_with_waste:
         runs.append(run_basic_fees(day.year, day, settings))
     return runs
 
@@ -278,13 +281,26 @@ def run_basic_fees(year: int, billing_date: dt.date, settings: BillingSettings) 
     from the price list in force on 1 January. Run again, it bills nobody twice."""
     tariffs = Tariffs(PriceListRow.select())
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    drafts = [Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{year}", rows, billing_date,
+                    billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end))
+              for customer_id, rows in _basic_fee_rows(year, tariffs).items()]
+    return _bill_drafts("basic_fee", billing_date, drafts, settings)
+
+
+def _basic_fee_rows(year: int, tariffs: Tariffs, *, unbilled_only: bool = False) -> dict[int, list]:
+    """{customer id: a basic-fee row per property for `year`}; with `unbilled_only` only
+    for customers whose fee of that year is on no invoice yet."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    billed = set()
+    if unbilled_only:
+        billed = {c for (c,) in Invoice.select(Invoice.customer).join(InvoiceRow).where(
+            (InvoiceRow.code == "waste_basic_fee") & (InvoiceRow.period_start == start)).tuples()}
     by_customer = defaultdict(list)
     for prop in Property.select().order_by(Property.customer, Property.street, Property.id):
+        if prop.customer_id in billed:
+            continue
         price = tariffs.price(f"waste_basic_fee_{prop.occupancy}", start)
         by_customer[prop.customer_id].append(billing.Row(
             "waste_basic_fee", Decimal(prop.dwellings), "dwelling", price.unit_price, price.vat_rate, start, end,
             {"property": prop.street, "occupancy": prop.occupancy}))
-    drafts = [Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{year}", rows, billing_date,
-                    billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end))
-              for customer_id, rows in by_customer.items()]
-    return _bill_drafts("basic_fee", billing_date, drafts, settings)
+    return by_customer

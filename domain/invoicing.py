@@ -30,6 +30,7 @@ class BillingSettings:
     minimum_invoice: Decimal = Decimal(10)  # waste emptyings worth less wait for the next run
     statement_accounts: tuple[str, ...] = ()  # IBANs whose camt.053 statements carry payments
     basic_fee_billed_on: tuple[int, int] = (2, 15)  # (month, day) the year's waste basic fee is billed
+    basic_fee_with_waste: bool = False  # on the year's first waste invoice instead of an own one
 
     @classmethod
     def from_config(cls, config) -> "BillingSettings":
@@ -38,7 +39,9 @@ class BillingSettings:
         return cls(credit_refund_threshold=Decimal(str(config["CREDIT_REFUND_THRESHOLD"])),
                    minimum_invoice=Decimal(str(config["MINIMUM_INVOICE"])),
                    statement_accounts=tuple(a.strip() for a in accounts if a.strip()),
-                   basic_fee_billed_on=(month, day))
+                   basic_fee_billed_on=(month, day),
+                   basic_fee_with_waste=str(config.get("WASTE_BASIC_FEE_ON_WASTE_INVOICE", "")).lower()
+                   in ("1", "true", "yes", "on"))
 
 
 class Numbers:

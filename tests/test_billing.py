@@ -427,3 +427,32 @@ def test_the_annual_waste_basic_fee_is_billed_per_dwelling_once_a_year(ctx):
         dt.date(2027, 1, 1), dt.date(2027, 12, 31), dt.date(2027, 3, 8))  # 15.2. + 21 days
     again = billing_runs.run_basic_fees(2027, dt.date(2027, 2, 16), settings_)
     assert again.invoices == 0 and Invoice.select().where(Invoice.kind == "basic_fee").count() == 2
+
+
+def test_the_basic_fee_can_ride_on_the_years_first_waste_invoice(ctx):
+    """With WASTE_BASIC_FEE_ON_WASTE_INVOICE the fee has no invoice of its own: the first
+    waste run of 2027 (20.1., for the emptyings of the last quarter) adds it, also for a
+    customer with no emptyings, and the next run of the year does not add it again."""
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    owner = factories.customer()
+    prop = factories.property_(owner, street="KOIVUKUJA 9")
+    contract = prop.waste_contracts.get()
+    Emptying.create(contract=contract, emptied_on=dt.date(2026, 12, 2), bin_count=1)
+    quiet = factories.customer()
+    factories.property_(quiet, street="RANTATIE 5", building_type="holiday_home", occupancy="holiday")
+    settings_ = invoicing.BillingSettings(basic_fee_billed_on=(2, 15), basic_fee_with_waste=True)
+    assert billing_runs.run_due(dt.date(2027, 2, 15), settings_) == []  # no invoice of its own
+    [run] = billing_runs.run_due(dt.date(2027, 1, 20), settings_)
+    assert (run.kind, run.invoices) == ("waste", 2)
+    invoice = Invoice.get(Invoice.customer == owner)
+    amounts = {r.code: r.amount for r in invoice.rows}
+    # 240 L mixed waste on 2.12.2026: 2,84 + 3,95; the basic fee 32,00 for 2027
+    assert amounts == {"waste_treatment": Decimal("2.84"), "bin_emptying": Decimal("3.95"),
+                       "waste_basic_fee": Decimal("32.00")}
+    assert invoice.total == Decimal("38.79")
+    assert Invoice.get(Invoice.customer == quiet).total == Decimal("16.00")  # the holiday home's fee only
+    Emptying.create(contract=contract, emptied_on=dt.date(2027, 2, 3), bin_count=1)
+    Emptying.create(contract=contract, emptied_on=dt.date(2027, 2, 17), bin_count=1)  # over the 10 € minimum
+    [later] = billing_runs.run_due(dt.date(2027, 4, 20), settings_)
+    later_rows = [r.code for i in Invoice.select().where(Invoice.run == later.id) for r in i.rows]
+    assert "waste_basic_fee" not in later_rows and later_rows  # billed once a year
