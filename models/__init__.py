@@ -10,7 +10,7 @@ from models.properties import CollectionPoint, PriceListRow, Property
 from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
 from models.guide import SortingItem
-from models.joining import JoinApplication
+from models.joining import JoinApplication, PublicRequest
 from models.sludge import SludgeOrder, WastewaterSystem
 from models.support import DisruptionNotice, SupportMessage, SupportThread
 from models.billing import BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
@@ -22,7 +22,8 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
-              WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication)
+              WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication,
+              PublicRequest)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]

@@ -47,3 +47,26 @@ class JoinApplication(BaseModel):
     def queue(cls, status: str = "pending"):
         query = cls.select().order_by(cls.created_at)
         return query.where(cls.status == status) if status in cls.STATUSES else query
+
+
+class PublicRequest(BaseModel):
+    """An e-form request of someone without an account (an extra emptying, a septic tank
+    emptying, a composting notice, a shared-bin notice), identified by the customer number
+    and the property's address, carried out when confirmed from the email."""
+
+    kind = CharField()  # see KINDS
+    customer = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    property = ForeignKeyField(Property, backref="+", on_delete="CASCADE")
+    email = CharField()
+    phone = CharField(default="")
+    day = DateField(null=True)  # the day (or the week's day) asked for
+    details = TextField(default="")
+    language = CharField(default="fi")
+    token_hash = CharField(unique=True)
+    expires_at = DateTimeField()
+    confirmed_at = DateTimeField(null=True)
+    result = CharField(default="")  # what it became: "WasteOrder:12", "SupportThread:5", …
+    request_key = CharField(unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    KINDS = ("extra_emptying", "septic", "composting", "shared_bin")

@@ -42,6 +42,7 @@ SUBJECTS = {
     "disruption_notice": _l("A disruption notice for your property"),
     "sludge_reminder": _l("Time to empty your septic tank"),
     "join_received": _l("We received your application"),
+    "eform_confirm": _l("Confirm your request"),
     "join_approved": _l("Welcome as a customer: your registration code"),
     "join_rejected": _l("Your application to become a customer"),
 }

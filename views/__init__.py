@@ -1,5 +1,5 @@
 """One blueprint per feature."""
-from views import (account, auth, collection_points, compost, joining, errors, feed, invoices, labels, notices, notifications, pages, properties,
+from views import (account, auth, collection_points, compost, eforms, joining, errors, feed, invoices, labels, notices, notifications, pages, properties,
                    sludge, sorting, staff, staff_sludge, staff_sorting, support, waste, water)
 
 
@@ -8,5 +8,5 @@ def register_blueprints(app) -> None:
     errors.init_app(app)
 
     for module in (pages, auth, account, notifications, properties, waste, feed, water, invoices, compost,
-                   support, staff, notices, sludge, staff_sludge, collection_points, sorting, staff_sorting, joining):
+                   support, staff, notices, sludge, staff_sludge, collection_points, sorting, staff_sorting, joining, eforms):
         app.register_blueprint(module.bp)

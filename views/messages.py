@@ -68,6 +68,7 @@ MESSAGES = {
     "start_range": _l("Choose a start date within the next 12 months."),
     "weekday_choice": _l("Choose a weekday."),
     "note_needed": _l("Write the reason; the applicant gets it by email."),
+    "identity_mismatch": _l("The customer number and the street address do not match. Both are on your invoice."),
     # the sorting guide
     "fraction_choice": _l("Choose where it goes."),
     "name_needed": _l("Enter the name in each language."),

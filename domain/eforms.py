@@ -1,0 +1,138 @@
+"""The public e-form channel: the requests residents used to send on the waste company's
+e-forms, for people who do not want an account (seed 000). A request names the customer
+number and the property's street address; it is carried out only when confirmed from the
+link emailed to the address given (valid CONFIRM_HOURS), and guessing is throttled like
+registration (per customer number and per client address, an unknown customer and a wrong
+address answered alike).
+
+On confirmation an extra emptying becomes a waste order and a septic tank emptying a
+sludge order (both for customer service to decide, like a resident's own), each by the
+same rules; a composting notice and a shared-bin notice go to the support inbox with the
+property attached.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from peewee import IntegrityError
+
+from domain import emails, schedule, sludge, support, waste
+from domain.accounts import count_attempt, normalize_customer_number, succeeded
+from domain.errors import FieldError
+from models import (AuditLog, Customer, Property, PublicRequest, SludgeOrder, WasteContract, WastewaterSystem,
+                    db)
+from models.accounts import token_hash
+from models.clock import utcnow
+from outbound import mail
+
+CONFIRM_HOURS = 24
+
+
+def identify(customer_number: str, street: str) -> Property:
+    """The customer's property at `street`, or one error that tells nothing of which part
+    was wrong."""
+    customer = Customer.get_or_none(Customer.number == normalize_customer_number(customer_number))
+    wanted = " ".join((street or "").upper().split())
+    prop = None
+    if customer is not None and wanted:
+        prop = Property.get_or_none((Property.customer == customer) & (Property.street == wanted))
+    if prop is None:
+        raise FieldError("customer_number", "identity_mismatch")
+    return prop
+
+
+def submit(*, kind: str, customer_number: str, street: str, email: str, phone: str, day: dt.date | None,
+           details: str, language: str, request_key: str, ip: str, settings, today: dt.date,
+           waste_settings: waste.WasteSettings, sludge_settings: sludge.SludgeSettings) -> PublicRequest:
+    """Check the request, identify the property and email the confirmation link."""
+    existing = PublicRequest.get_or_none(PublicRequest.request_key == request_key)
+    if existing is not None:
+        return existing
+    if kind not in PublicRequest.KINDS:
+        raise FieldError("kind", "kind_invalid")
+    try:
+        email = emails.normalize(email)
+    except emails.InvalidEmail:
+        raise FieldError("email", "email_format") from None
+    attempt = count_attempt(f"eform:{normalize_customer_number(customer_number)}", ip, settings)
+    prop = identify(customer_number, street)
+    succeeded(attempt)
+    if kind == "extra_emptying":
+        if day is None:
+            raise FieldError("day", "date_missing")
+        earliest = waste.earliest_extra_emptying(today, waste_settings)
+        if day < earliest:
+            raise FieldError("day", "extra_too_soon", earliest=earliest)
+        if not schedule.is_working_day(day) or day > today + dt.timedelta(days=365):
+            raise FieldError("day", "not_working_day")
+    if kind == "septic":
+        if day is None or schedule.monday(day) not in sludge.orderable_weeks(today, sludge_settings):
+            raise FieldError("day", "week_choice")
+    if kind in ("composting", "shared_bin") and not details.strip():
+        raise FieldError("details", "body_needed")
+    token = secrets.token_urlsafe(24)
+    try:
+        with db.atomic():
+            made = PublicRequest.create(kind=kind, customer=prop.customer_id, property=prop, email=email,
+                                        phone=phone.strip(), day=day, details=details.strip(), language=language,
+                                        token_hash=token_hash(token), request_key=request_key,
+                                        expires_at=utcnow() + dt.timedelta(hours=CONFIRM_HOURS))
+            AuditLog.record(None, "eform_submit", made, after={"kind": kind, "property": prop.id}, ip=ip)
+            mail.queue(email, "eform_confirm", language, kind="account", request=made, token=token)
+    except IntegrityError:
+        return PublicRequest.get(PublicRequest.request_key == request_key)
+    return made
+
+
+def confirm(token: str, describe, *, today: dt.date, waste_settings: waste.WasteSettings,
+            sludge_settings: sludge.SludgeSettings) -> PublicRequest | None:
+    """Carry out the request the link is for, once; None for an unknown or expired link.
+    `describe(request)` gives the (subject, body) of a support thread in the request's
+    language, for what goes to the inbox."""
+    request = PublicRequest.get_or_none(PublicRequest.token_hash == token_hash(token or ""))
+    if request is None or (request.confirmed_at is None and request.expires_at < utcnow()):
+        return None
+    if request.confirmed_at is not None:
+        return request  # the link opened twice
+    prop = request.property
+    with db.atomic():
+        claimed = (PublicRequest.update(confirmed_at=utcnow())
+                   .where((PublicRequest.id == request.id) & PublicRequest.confirmed_at.is_null()).execute())
+        if not claimed:
+            return PublicRequest.get_by_id(request.id)
+        result = _carry_out(request, prop, describe, today, waste_settings, sludge_settings)
+        PublicRequest.update(result=result).where(PublicRequest.id == request.id).execute()
+        AuditLog.record(None, "eform_confirm", request, after={"result": result})
+    return PublicRequest.get_by_id(request.id)
+
+
+def _carry_out(request, prop, describe, today, waste_settings, sludge_settings) -> str:
+    key = f"eform:{request.id}"
+    info = "\n".join(p for p in (request.details, request.email, request.phone) if p)
+    if request.kind == "extra_emptying":
+        contract = (WasteContract.active_on(request.day).where(WasteContract.property == prop)
+                    .order_by(WasteContract.waste_type.desc(), WasteContract.id).first())
+        if contract is not None:
+            try:
+                order = waste.order_extra_emptying(None, prop, contract, day=request.day, bins=contract.bin_count,
+                                                   info=info, request_key=key, today=today, settings=waste_settings)
+                return f"WasteOrder:{order.id}"
+            except FieldError:
+                pass  # the day has passed since: customer service agrees another one
+    if request.kind == "septic":
+        system = WastewaterSystem.of_property(prop).first()
+        open_order = SludgeOrder.open_of([system]).get(system.id) if system else None
+        if system is not None and open_order is None:
+            try:
+                order = sludge.order(None, prop, system, week=schedule.monday(request.day), info=info,
+                                     request_key=key, today=today, settings=sludge_settings)
+                return f"SludgeOrder:{order.id}"
+            except FieldError:
+                pass
+    subject, body = describe(request)
+    thread = support.open_thread(None, prop.customer_id, support.NewMessage(
+        category={"composting": "composting", "extra_emptying": "emptying"}.get(request.kind, "bins_contracts"),
+        subject=subject, body=body, contact_method="email", email=request.email, phone=request.phone,
+        property_id=prop.id), language=request.language, request_key=key)
+    return f"SupportThread:{thread.id}"
