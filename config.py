@@ -54,6 +54,7 @@ DEFAULTS: dict[str, object] = {
     # domain/waste.py (packaging and paper 4-12 weeks, in the Kouvola and Kotka areas).
     "RECYCLING_AREAS": "",
     "WASTE_INTERVALS": "",
+    "SHARED_BIN_MAX_KM": 0.5,  # a shared bin's members at most this far apart (when their coordinates are known)
     # Septic and holding tanks: an emptying is ordered for a week at least this many days
     # ahead, from this many weeks; a septic tank or treatment plant is emptied at least every
     # SLUDGE_YEARS, one of washing water only every SLUDGE_GREYWATER_YEARS, a holiday home's

@@ -18,8 +18,8 @@ from demo.generator import Generator
 from domain import billing_runs, invoicing, price_list, schedule, sludge
 from domain.passwords import hash_password
 from models import (BillingCalendar, CollectionPoint, ConsumptionPoint, Customer, Emptying, Invoice,
-                    JoinApplication, Meter, PriceListRow, Property, Reading, SludgeOrder, User, WasteContract,
-                    WasteOrder, WastewaterSystem, db)
+                    JoinApplication, Meter, PriceListRow, Property, Reading, SharedBin, SharedBinMember,
+                    SludgeOrder, User, WasteContract, WasteOrder, WastewaterSystem, db)
 from models.clock import today as clock_today, utcnow
 
 DEMO_PASSWORD = "Kotipiha-demo-2026"
@@ -69,6 +69,7 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
         _demo_collection_points(special)
         _demo_join_application(today)
         _fix_sequences()
+        _demo_shared_bin(special, today)  # makes a contract: after the generated ids
     if with_billing:
         _run_billing(today, billing or invoicing.BillingSettings())
     return {"customers": Customer.select().count(), "properties": Property.select().count(),
@@ -180,6 +181,24 @@ def _demo_join_application(today: dt.date) -> None:
                            building_type="detached", persons=3, dwellings=1, services="mixed,bio,water",
                            start_date=today + dt.timedelta(days=14), extra_info="Uudisrakennus, muutto joulukuussa.",
                            request_key="demo-join-1")
+
+
+def _demo_shared_bin(special, today: dt.date) -> None:
+    """A glass bin shared by Maija's Kotka home and two neighbours of the same area, in
+    equal shares, approved two months ago."""
+    home = Property.get_by_id(special[0][1][1])
+    neighbours = list(Property.select().where((Property.collection_area == home.collection_area) &
+                                              (Property.id != home.id) &
+                                              Property.customer.not_in([c for c, _p in special]))
+                      .order_by(Property.id).limit(2))
+    start = schedule.monday(today - dt.timedelta(days=60))
+    contract = WasteContract.create(property=home, waste_type="glass", bin_size=240, bin_count=1, interval_weeks=8,
+                                    route_weekday=3, start_date=start)
+    shared = SharedBin.create(host=home, waste_type="glass", bin_size=240, interval_weeks=8, start_date=start,
+                              status="approved", contract=contract, decided_at=utcnow())
+    for n, prop in enumerate([home, *neighbours]):
+        SharedBinMember.create(shared_bin=shared, property=prop, customer=prop.customer_id, status="confirmed",
+                               is_contact=n == 0, confirmed_at=utcnow())
 
 
 def _demo_users(special) -> None:

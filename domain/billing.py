@@ -307,24 +307,27 @@ def water_bill(history: PointHistory, *, period_start: dt.date, period_end: dt.d
 # -- waste -------------------------------------------------------------------------------
 
 def waste_rows(emptyings, tariffs: Tariffs) -> list[Row]:
-    """emptyings: (day, waste_type, bin_size, bins). One row per component and price."""
+    """emptyings: (day, waste_type, bin_size, bins[, shared]). One row per component and
+    price; a shared bin's emptyings (bins = the customer's share, to 3 decimals) on rows
+    of their own."""
     grouped: dict[tuple, Decimal] = defaultdict(Decimal)
     spans: dict[tuple, list[dt.date]] = defaultdict(list)
-    for day, waste_type, bin_size, bins in emptyings:
+    for day, waste_type, bin_size, bins, *flags in emptyings:
+        shared = bool(flags and flags[0])
         for component in ("waste_treatment", "bin_emptying"):
             if not tariffs.has(component, (waste_type, bin_size)):
                 continue  # no treatment fee for the packaging fractions
             price = tariffs.price(component, day, (waste_type, bin_size))
-            key = (component, waste_type, bin_size, price)
+            key = (component, waste_type, bin_size, shared, price)
             grouped[key] += bins
             spans[key].append(day)
     rows = []
-    for (component, waste_type, bin_size, price), count in sorted(
-            grouped.items(), key=lambda kv: (kv[0][1], kv[0][2], min(spans[kv[0]]), kv[0][0])):
+    for key, count in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][3], min(spans[kv[0]]),
+                                                              kv[0][0])):
+        component, waste_type, bin_size, shared, price = key
+        meta = {"waste_type": waste_type, "bin_size": bin_size, **({"shared": True} if shared else {})}
         rows.append(Row(f"{component}", count, "emptying", price.unit_price, price.vat_rate,
-                        min(spans[(component, waste_type, bin_size, price)]),
-                        max(spans[(component, waste_type, bin_size, price)]),
-                        {"waste_type": waste_type, "bin_size": bin_size}))
+                        min(spans[key]), max(spans[key]), meta))
     return rows
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from peewee import JOIN, fn
 
 from database import as_date
-from domain import billing, sludge, water
+from domain import billing, shared_bins, sludge, water
 from domain.billing import PointHistory, Tariffs
 from domain.invoicing import BillingSettings, Draft, Numbers, save_batch
 from domain.positions import MeterPosition
@@ -201,12 +201,19 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     tariffs = Tariffs(PriceListRow.select())
     minimum = settings.minimum_invoice
     unbilled = (Emptying.select(Emptying.id, Emptying.emptied_on, Emptying.bin_count,
-                                WasteContract.waste_type, WasteContract.bin_size, Property.customer)
+                                WasteContract.waste_type, WasteContract.bin_size, Property.customer, WasteContract.id)
                 .join(WasteContract).join(Property)
                 .where(Emptying.invoice.is_null() & (Emptying.emptied_on <= period_end))
                 .order_by(Property.customer, Emptying.emptied_on).tuples())
     by_customer = defaultdict(list)
-    for emptying_id, day, bins, waste_type, bin_size, customer_id in unbilled:
+    split = shared_bins.billing_split()  # a shared bin's emptyings go to its members by share
+    for emptying_id, day, bins, waste_type, bin_size, customer_id, contract_id in unbilled:
+        if contract_id in split:
+            shared, members = split[contract_id]
+            for member_customer, share in shared_bins.shares_on(as_date(day), shared, members).items():
+                by_customer[member_customer].append(
+                    (emptying_id, day, waste_type, bin_size, (bins * share).quantize(Decimal("0.001")), True))
+            continue
         by_customer[customer_id].append((emptying_id, day, waste_type, bin_size, bins))
     sludge_by_customer = defaultdict(list)  # septic and holding tank emptyings
     for order_id, customer_id, *emptied in sludge.unbilled(period_end):

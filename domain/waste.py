@@ -25,6 +25,7 @@ from domain.errors import FieldError
 from domain.pricing import emptying_price
 from models import AuditLog, Emptying, Property, WasteContract, WasteOrder, db
 from models.clock import utcnow
+from models.shared import SharedBin, shared_contract_ids
 
 RECYCLABLES = ("plastic", "cardboard", "glass", "metal", "paper")
 FRACTIONS = ("mixed", "bio", *RECYCLABLES)
@@ -251,14 +252,23 @@ def yearly_estimate(waste_type: str, bin_size: int, bins: int, interval: int,
     return len(emptyings), (price.total * len(emptyings) if price else None)
 
 
+def property_contracts(prop):
+    """The contracts whose emptyings the property's calendar shows: its own, and those of
+    the approved shared bins (jätekimppa) it is a confirmed member of."""
+    return WasteContract.select().where((WasteContract.property == prop) |
+                                        WasteContract.id.in_(shared_contract_ids(prop)))
+
+
 def contract_summaries(prop, on: dt.date, plans=None):
     """Each contract of the property in force on `on`, with its next and previous emptying
     and its price per emptying (the property page and the calendar show them)."""
-    contracts = list(WasteContract.active_on(on).where(WasteContract.property == prop)
-                     .order_by(WasteContract.waste_type.desc(), WasteContract.id))
+    contracts = list(WasteContract.active_on(on).where(WasteContract.id.in_(property_contracts(prop).select(
+        WasteContract.id))).order_by(WasteContract.waste_type.desc(), WasteContract.id))
     plans = {p.contract_id: p for p in (plans or schedule.plans_for(
         WasteContract.select().where(WasteContract.id.in_([c.id for c in contracts]))))}
     previous = Emptying.latest_of(contracts, on)
+    shared = {b.contract_id: b for b in SharedBin.select(SharedBin, Property).join(Property)
+              .where(SharedBin.contract.in_([c.id for c in contracts]))}
     summaries = []
     for contract in contracts:
         plan = plans[contract.id]
@@ -267,6 +277,7 @@ def contract_summaries(prop, on: dt.date, plans=None):
             "contract": contract, "terms": terms, "next": schedule.next_emptying(plan, on),
             "previous": previous.get(contract.id), "recent": recent_emptying(plan, on),
             "price": emptying_price(contract.waste_type, terms.bin_size, terms.bin_count, on),
+            "shared": shared.get(contract.id),  # a shared bin: its page, not the contract's forms
         })
     return summaries
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from domain import schedule, waste
 from models.clock import today
-from models import Property, User, WasteContract
+from models import Property, User
 from outbound import ics
 from views.labels import label
 from views.helpers import get_owned_or_404, redirect_after_post, resident_required
@@ -49,7 +49,7 @@ def calendar_feed(token):
     if prop is None:
         abort(404)
     owner = User.select(User.language).where(User.customer == prop.customer_id).first()
-    plans = schedule.plans_for(WasteContract.select().where(WasteContract.property == prop))
+    plans = schedule.plans_for(waste.property_contracts(prop))
     start = today()
     emptyings = schedule.emptyings_of(plans, start, start + FEED_DAYS)
     body = ics.feed(prop, emptyings, owner.language if owner else "fi",

@@ -69,6 +69,17 @@ MESSAGES = {
     "weekday_choice": _l("Choose a weekday."),
     "note_needed": _l("Write the reason; the applicant gets it by email."),
     "identity_mismatch": _l("The customer number and the street address do not match. Both are on your invoice."),
+    # shared bins
+    "invite_needed": _l("Invite at least one neighbour: a customer number and a street address a line."),
+    "invite_unknown": _l("No customer matches “%(line)s”: write the customer number, a space and the street address."),
+    "invite_too_far": _l("%(line)s is not a neighbour: a shared bin's members are in the same collection area, at most %(km)s km apart."),
+    "contact_only": _l("Only the contact person can do this."),
+    "shared_needs_member": _l("At least one neighbour must confirm first."),
+    "share_number": _l("Enter each share as a percentage, more than 0 and at most 100."),
+    "shares_sum": _l("The shares must add up to 100 %%; now they add up to %(total)s %%."),
+    "member_choice": _l("Choose a member who has confirmed."),
+    "contact_leaves": _l("Hand the contact person's role to another member first."),
+    "date_past": _l("Choose today or a later day."),
     # the sorting guide
     "fraction_choice": _l("Choose where it goes."),
     "name_needed": _l("Enter the name in each language."),

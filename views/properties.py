@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from domain import collection_points, disruptions, sludge, waste
 from domain.customers import update_billing_address
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
-from models import ConsumptionPoint, Invoice, Property, WasteOrder
+from models import ConsumptionPoint, Invoice, Property, SharedBin, WasteOrder
 from models.clock import today
 from views.helpers import Form, get_owned_or_404, redirect_after_post, render, resident_required
 from views.messages import form_status
@@ -65,6 +65,7 @@ def detail(property_id):
                   summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop),
                   tanks=sludge.overview(prop, sludge.SludgeSettings.from_config(current_app.config)),
                   nearby=collection_points.nearest(prop) if prop.collection_point_id else [],
+                  shared=list(SharedBin.of_property(prop)),
                   today=today(), unpaid=_unpaid(),
                   disruptions=disruptions.in_force_for(current_user, today()))
 

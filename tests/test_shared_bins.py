@@ -1,0 +1,153 @@
+"""Shared bins (jätekimppa): invitations, confirmation, the contact person, customer
+service's approval, the members' calendars and their shares on the waste invoices."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from domain import billing_runs, price_list, schedule, shared_bins, waste
+from domain.errors import FieldError
+from domain.invoicing import BillingSettings
+from models import (Emptying, Invoice, PriceListRow, Property, SharedBin, SharedBinMember, User, WasteContract,
+                    WasteOrder)
+from models.clock import HELSINKI, set_clock
+from tests import factories
+from tests.conftest import csrf_token, login, post_form
+
+TODAY = dt.date(2026, 11, 24)
+WASTE = waste.WasteSettings()
+NEAR = shared_bins.SharedBinSettings()
+
+
+@pytest.fixture
+def street(app):
+    """Three neighbours in Kotka's centre, and one across town."""
+    set_clock(dt.datetime(2026, 11, 24, 9, 0, tzinfo=HELSINKI))
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    users = []
+    for n in range(3):
+        user = factories.resident(with_property=False)
+        factories.property_(user.customer, street=f"SATAMATIE {n + 1}", collection_area="Kotka keskusta",
+                            municipality="Kotka", postal_code="48100", post_office="KOTKA")
+        users.append(user)
+    far = factories.customer()
+    factories.property_(far, street="KAUKATIE 9", collection_area="Kotka", municipality="Kotka")
+    props = [Property.get(Property.customer == u.customer) for u in users]
+    return users, props, far
+
+
+def invites(props):
+    return [(p.customer.number, p.street.title()) for p in props]
+
+
+def begin(users, props, **changes):
+    kwargs = dict(waste_type="glass", bin_size=240, interval=8, start_date=dt.date(2026, 12, 7),
+                  invites=invites(props[1:]), today=TODAY, waste_settings=WASTE, settings=NEAR)
+    return shared_bins.start(users[0], props[0], **{**kwargs, **changes})
+
+
+def test_invitations_are_checked(street, ctx):
+    users, props, far = street
+    with pytest.raises(FieldError) as error:
+        begin(users, props, invites=[(props[1].customer.number, "Väärätie 1")])
+    assert error.value.code == "invite_unknown"
+    far_prop = Property.get(Property.customer == far)
+    with pytest.raises(FieldError) as error:
+        begin(users, props, invites=[(far.number, far_prop.street)])
+    assert error.value.code == "invite_too_far"  # another collection area
+    with pytest.raises(FieldError) as error:
+        begin(users, props, invites=[(props[0].customer.number, props[0].street)])
+    assert error.value.code == "invite_needed"  # only the host itself
+    with pytest.raises(FieldError) as error:
+        begin(users, props, interval=2)
+    assert error.value.code == "interval_choice"  # glass: 4–12 weeks
+
+
+def test_from_invitation_to_approval_calendars_and_shares(street, ctx):
+    users, props, _far = street
+    shared = begin(users, props)
+    host, first, second = shared_bins.members(shared)
+    assert host.is_contact and host.status == "confirmed" and {first.status, second.status} == {"invited"}
+    with pytest.raises(FieldError) as error:
+        shared_bins.submit(users[0], shared)
+    assert error.value.code == "shared_needs_member"
+    shared_bins.answer(users[1], shared_bins.membership(shared, users[1]), accept=True)
+    shared_bins.answer(users[2], shared_bins.membership(shared, users[2]), accept=True)
+    with pytest.raises(FieldError) as error:
+        shared_bins.submit(users[1], shared)
+    assert error.value.code == "contact_only"
+    shared_bins.submit(users[0], shared)
+    # A member's own glass bin ends the day before the shared one starts.
+    own = WasteContract.create(property=props[2], waste_type="glass", bin_size=140, interval_weeks=8,
+                               route_weekday=1, start_date=dt.date(2025, 1, 6))
+    shared_bins.decide(SharedBin.get_by_id(shared.id), factories.staff(), approve=True, route_weekday=3)
+    shared = SharedBin.get_by_id(shared.id)
+    assert shared.status == "approved" and shared.contract.property_id == props[0].id
+    end = WasteOrder.get((WasteOrder.contract == own) & (WasteOrder.kind == "termination"))
+    assert (end.status, end.effective_date) == ("approved", dt.date(2026, 12, 7))
+    for prop in props:  # every member's calendar has the shared bin's emptyings
+        plans = schedule.plans_for(waste.property_contracts(prop))
+        days = [e.day for e in schedule.emptyings_of(plans, dt.date(2026, 12, 1), dt.date(2027, 3, 31))
+                if e.contract_id == shared.contract_id]
+        assert days == [dt.date(2026, 12, 10), dt.date(2027, 2, 4)]  # Thursdays, every 8 weeks
+    [plan] = schedule.plans_for(WasteContract.select().where(WasteContract.id == own.id))
+    assert schedule.planned_emptyings(plan, dt.date(2026, 12, 7), dt.date(2027, 6, 1)) == []
+
+    # Shares: 50 / 25 / 25 set by the contact person; equal again when someone leaves.
+    rows = shared_bins.members(shared)
+    with pytest.raises(FieldError) as error:
+        shared_bins.set_shares(users[0], shared, {rows[0].id: "50", rows[1].id: "25", rows[2].id: "20"})
+    assert error.value.code == "shares_sum" and error.value.values["total"] == Decimal("95.00")
+    shared_bins.set_shares(users[0], shared, {rows[0].id: "50", rows[1].id: "25", rows[2].id: "25,0"})
+    Emptying.create(contract=shared.contract, emptied_on=dt.date(2026, 12, 10), bin_count=1)
+    billing_runs.run_waste(dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20),
+                           BillingSettings(minimum_invoice=Decimal(0)))
+    # 240 L glass: 4,90 € an emptying, no treatment fee
+    amounts = {i.customer_id: i.total for i in Invoice.select()}
+    assert amounts == {props[0].customer_id: Decimal("2.45"), props[1].customer_id: Decimal("1.23"),
+                       props[2].customer_id: Decimal("1.23")}  # 0,5 × 4,90; 0,25 × 4,90 = 1,225 → 1,23
+    row = Invoice.get(Invoice.customer == props[1].customer_id).rows.get()
+    assert row.quantity == Decimal("0.250") and row.meta["shared"] is True
+
+    member = shared_bins.membership(shared, users[2])
+    with pytest.raises(FieldError) as error:
+        shared_bins.leave(users[0], shared_bins.membership(shared, users[0]), last_day=TODAY, today=TODAY)
+    assert error.value.code == "contact_leaves"
+    shared_bins.leave(users[2], member, last_day=dt.date(2027, 1, 31), today=TODAY)
+    shared = SharedBin.get_by_id(shared.id)
+    assert shared.split == "equal"
+    rows = shared_bins.members(shared)
+    assert shared_bins.shares_on(dt.date(2027, 1, 31), shared, rows)[props[2].customer_id] == Decimal(1) / 3
+    later = shared_bins.shares_on(dt.date(2027, 2, 4), shared, rows)
+    assert set(later) == {props[0].customer_id, props[1].customer_id} and later[props[1].customer_id] == Decimal("0.5")
+
+    shared_bins.hand_over(users[0], shared, shared_bins.membership(shared, users[1]))
+    assert shared_bins.membership(shared, users[1]).is_contact
+    assert not shared_bins.membership(shared, users[0]).is_contact
+
+
+def test_the_pages(client, street):
+    users, props, _far = street
+    login(client, users[0].username)
+    page = f"/properties/{props[0].id}/shared-bins/new"
+    bad = post_form(client, page, {"waste_type": "mixed", "bin_size": "240", "interval": "2",
+                                   "start_date": "7.12.2026", "invites": "62-9999999-00 Ei Ole 1"})
+    assert bad.status_code == 422 and "Ei Ole 1" in bad.get_data(as_text=True)
+    lines = "\n".join(f"{n} {s}" for n, s in invites(props[1:]))
+    made = post_form(client, page, {"waste_type": "mixed", "bin_size": "240", "interval": "2",
+                                    "start_date": "7.12.2026", "invites": lines}, page=page)
+    assert made.status_code == 303
+    shared = SharedBin.get()
+    client.post("/logout", data={"csrf_token": csrf_token(client, f"/shared-bins/{shared.id}")})
+    login(client, users[1].username)
+    home = client.get(f"/properties/{props[1].id}").get_data(as_text=True)
+    assert "Sinut on kutsuttu: vastaa kutsuun" in home
+    answered = post_form(client, f"/shared-bins/{shared.id}/answer", {"answer": "yes"}, page=f"/shared-bins/{shared.id}")
+    assert answered.status_code == 303
+    refused = post_form(client, f"/shared-bins/{shared.id}/submit", {}, page=f"/shared-bins/{shared.id}")
+    assert refused.status_code == 422 and "Vain yhteyshenkilö" in refused.get_data(as_text=True)
+    outsider = factories.resident()
+    client.post("/logout", data={"csrf_token": csrf_token(client, f"/shared-bins/{shared.id}")})
+    login(client, outsider.username)
+    assert client.get(f"/shared-bins/{shared.id}").status_code == 404
+    assert User.select().count() == 4 and SharedBinMember.select().count() == 3
