@@ -6,7 +6,8 @@ Rules (as Finnish waste authorities' regulations write them; the numbers are set
   are known, at most SHARED_BIN_MAX_KM apart;
 - a resident starts a shared bin from their property (the bin stands there, and they are
   its contact person, yhteyshenkilö) and invites neighbours by customer number and street
-  address; each invited customer confirms in the app; the contact person sends it to
+  address (or either alone, when it names one property of the area); each invited
+  customer confirms in the app; the contact person sends it to
   customer service when at least one neighbour has confirmed; customer service approves
   it, and then the bin's waste contract exists and the members' own contracts of that
   waste type end the day before the shared bin starts (no own bin is needed any more);
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from domain import collection_points, eforms, waste
+from domain.accounts import normalize_customer_number
 from domain.errors import FieldError
 from domain.pricing import offered_bin_sizes
-from models import AuditLog, Property, SharedBin, SharedBinMember, WasteContract, WasteOrder, db
+from models import AuditLog, Customer, Property, SharedBin, SharedBinMember, WasteContract, WasteOrder, db
 from models.clock import utcnow
 
 HUNDRED = Decimal(100)
@@ -47,6 +49,23 @@ def _near(a: Property, b: Property, settings: SharedBinSettings) -> bool:
     return collection_points.distance_km(a.latitude, a.longitude, b.latitude, b.longitude) <= settings.max_km
 
 
+def _invited(host: Property, number: str, street: str) -> Property | None:
+    """The neighbour's property named by a customer number and a street address, or by
+    either alone when it names one property of the host's collection area."""
+    if number and street:
+        try:
+            return eforms.identify(number, street)
+        except FieldError:
+            return None
+    query = Property.select().where(Property.collection_area == host.collection_area)
+    if number:
+        query = query.join(Customer).where(Customer.number == normalize_customer_number(number))
+    else:
+        query = query.where(Property.street == " ".join(street.upper().split()))
+    found = list(query.limit(2))
+    return found[0] if len(found) == 1 else None
+
+
 def start(user, host: Property, *, waste_type: str, bin_size: int, interval: int, start_date: dt.date,
           invites: list[tuple[str, str]], today: dt.date, waste_settings: waste.WasteSettings,
           settings: SharedBinSettings, ip=None) -> SharedBin:
@@ -64,10 +83,9 @@ def start(user, host: Property, *, waste_type: str, bin_size: int, interval: int
         raise FieldError("invites", "invite_needed")
     neighbours = []
     for number, street in invites:
-        try:
-            prop = eforms.identify(number, street)
-        except FieldError:
-            raise FieldError("invites", "invite_unknown", line=f"{number} {street}".strip()) from None
+        prop = _invited(host, number, street)
+        if prop is None:
+            raise FieldError("invites", "invite_unknown", line=f"{number} {street}".strip())
         if prop.id == host.id or prop.id in {p.id for p in neighbours}:
             continue
         if not _near(host, prop, settings):

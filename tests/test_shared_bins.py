@@ -151,3 +151,15 @@ def test_the_pages(client, street):
     login(client, outsider.username)
     assert client.get(f"/shared-bins/{shared.id}").status_code == 404
     assert User.select().count() == 4 and SharedBinMember.select().count() == 3
+
+
+def test_a_neighbour_is_invited_by_customer_number_or_address_alone(street, ctx):
+    users, props, far = street
+    shared = begin(users, props, invites=[(props[1].customer.number, ""), ("", "Satamatie  3")])
+    assert {m.property_id for m in shared_bins.members(shared)} == {p.id for p in props}
+    with pytest.raises(FieldError) as error:  # KAUKATIE 9 is not in the host's area: not found there
+        begin(users, props, invites=[("", "Kaukatie 9")])
+    assert error.value.code == "invite_unknown"
+    with pytest.raises(FieldError) as error:
+        begin(users, props, invites=[(far.number, "")])
+    assert error.value.code == "invite_unknown"

@@ -58,9 +58,13 @@ def start(property_id):
     elif form.validate_on_submit():
         invites = []
         for line in (form.invites.data or "").splitlines():
-            number, _sep, street = line.strip().partition(" ")
-            if line.strip():
-                invites.append((number.strip(" ,;"), street.strip(" ,;")))
+            first, _sep, rest = line.strip().partition(" ")
+            if not line.strip():
+                continue
+            if sum(c.isdigit() for c in first) >= 8:  # a customer number first, then perhaps the address
+                invites.append((first.strip(" ,;"), rest.strip(" ,;")))
+            else:
+                invites.append(("", line.strip(" ,;")))
         try:
             made = shared_bins.start(current_user, prop, waste_type=form.waste_type.data, bin_size=form.bin_size.data,
                                      interval=form.interval.data, start_date=form.start_date.data, invites=invites,
