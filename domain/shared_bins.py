@@ -26,8 +26,9 @@ from domain import collection_points, eforms, waste
 from domain.accounts import normalize_customer_number
 from domain.errors import FieldError
 from domain.pricing import offered_bin_sizes
-from models import AuditLog, Customer, Property, SharedBin, SharedBinMember, WasteContract, WasteOrder, db
+from models import AuditLog, Customer, Property, SharedBin, SharedBinMember, User, WasteContract, WasteOrder, db
 from models.clock import utcnow
+from outbound.notify import notify
 
 HUNDRED = Decimal(100)
 
@@ -100,6 +101,8 @@ def start(user, host: Property, *, waste_type: str, bin_size: int, interval: int
                                is_contact=True, confirmed_at=utcnow())
         for prop in neighbours:
             SharedBinMember.create(shared_bin=shared, property=prop, customer=prop.customer_id)
+            for neighbour in User.select().where((User.customer == prop.customer_id) & User.active):
+                notify(neighbour, "shared_bin_invite", "decisions", shared=shared, host=host, prop=prop)
         AuditLog.record(user, "shared_bin_start", shared, after={"members": [p.id for p in neighbours]}, ip=ip)
     return shared
 

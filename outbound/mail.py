@@ -43,6 +43,7 @@ SUBJECTS = {
     "sludge_reminder": _l("Time to empty your septic tank"),
     "join_received": _l("We received your application"),
     "eform_confirm": _l("Confirm your request"),
+    "shared_bin_invite": _l("A neighbour invites you to share a bin"),
     "join_approved": _l("Welcome as a customer: your registration code"),
     "join_rejected": _l("Your application to become a customer"),
 }

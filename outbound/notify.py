@@ -39,6 +39,7 @@ PUSH_TARGETS = {
     "support_answer": lambda c: ("support.thread", {"thread_id": c["thread"].id}),
     "payment_reminder": lambda c: ("invoices.detail", {"invoice_id": c["invoice"].id}),
     "disruption_notice": lambda c: ("properties.index", {}),
+    "shared_bin_invite": lambda c: ("shared_bins.detail", {"shared_id": c["shared"].id}),
     "sludge_reminder": lambda c: ("sludge.order", {"property_id": c["prop"].id, "system_id": c["system"].id}),
 }
 

@@ -8,7 +8,7 @@ import pytest
 from domain import billing_runs, price_list, schedule, shared_bins, waste
 from domain.errors import FieldError
 from domain.invoicing import BillingSettings
-from models import (Emptying, Invoice, PriceListRow, Property, SharedBin, SharedBinMember, User, WasteContract,
+from models import (Emptying, Invoice, Outbox, PriceListRow, Property, SharedBin, SharedBinMember, User, WasteContract,
                     WasteOrder)
 from models.clock import HELSINKI, set_clock
 from tests import factories
@@ -67,6 +67,8 @@ def test_from_invitation_to_approval_calendars_and_shares(street, ctx):
     users, props, _far = street
     shared = begin(users, props)
     host, first, second = shared_bins.members(shared)
+    invited = Outbox.get(Outbox.recipient == users[1].email)
+    assert invited.subject == "Naapuri kutsuu sinut jätekimppaan" and f"/shared-bins/{shared.id}" in invited.body_text
     assert host.is_contact and host.status == "confirmed" and {first.status, second.status} == {"invited"}
     with pytest.raises(FieldError) as error:
         shared_bins.submit(users[0], shared)
