@@ -206,13 +206,17 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
                 .where(Emptying.invoice.is_null() & (Emptying.emptied_on <= period_end))
                 .order_by(Property.customer, Emptying.emptied_on).tuples())
     by_customer = defaultdict(list)
-    split = shared_bins.billing_split()  # a shared bin's emptyings go to its members by share
+    shared_by_customer = defaultdict(list)  # a shared bin's emptyings go to its members by share
+    split = shared_bins.billing_split()
+    unbilled = list(unbilled)
+    billed_shares = shared_bins.billed_shares([e[0] for e in unbilled if e[6] in split])
     for emptying_id, day, bins, waste_type, bin_size, customer_id, contract_id in unbilled:
         if contract_id in split:
             shared, members = split[contract_id]
             for member_customer, share in shared_bins.shares_on(as_date(day), shared, members).items():
-                by_customer[member_customer].append(
-                    (emptying_id, day, waste_type, bin_size, (bins * share).quantize(Decimal("0.001")), True))
+                if (emptying_id, member_customer) not in billed_shares:
+                    shared_by_customer[member_customer].append(
+                        (emptying_id, day, waste_type, bin_size, (bins * share).quantize(Decimal("0.001")), True))
             continue
         by_customer[customer_id].append((emptying_id, day, waste_type, bin_size, bins))
     sludge_by_customer = defaultdict(list)  # septic and holding tank emptyings
@@ -221,9 +225,10 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     # The year's basic fee rides on the year's first waste invoice when the setting says so.
     fees = _basic_fee_rows(billing_date.year, tariffs, unbilled_only=True) if settings.basic_fee_with_waste else {}
     drafts = []
-    for customer_id in sorted(set(by_customer) | set(sludge_by_customer) | set(fees)):
+    for customer_id in sorted(set(by_customer) | set(shared_by_customer) | set(sludge_by_customer) | set(fees)):
         emptyings, tanks = by_customer[customer_id], sludge_by_customer[customer_id]
-        rows = billing.waste_rows([e[1:] for e in emptyings], tariffs)
+        shares = shared_by_customer[customer_id]
+        rows = billing.waste_rows([e[1:] for e in emptyings + shares], tariffs)
         for _order_id, emptied in tanks:
             rows += sludge.rows(*emptied, tariffs)
         rows += fees.get(customer_id, [])
@@ -232,7 +237,7 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
         drafts.append(Draft(customer_id, "waste", f"waste:{customer_id}:{period_start.isoformat()}", rows,
                             billing_date, billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
                             (period_start, period_end), emptying_ids=[e[0] for e in emptyings],
-                            sludge_ids=[t[0] for t in tanks]))
+                            sludge_ids=[t[0] for t in tanks], shared_emptying_ids=[e[0] for e in shares]))
     return _bill_drafts("waste", billing_date, drafts, settings)
 
 

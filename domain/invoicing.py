@@ -18,7 +18,7 @@ from peewee import fn
 from database import advance_sequence, bulk_insert, next_ids
 from domain import billing
 from domain.reference import fi_reference, rf_reference
-from models import Credit, Emptying, Invoice, InvoiceRow, SludgeOrder, db
+from models import Credit, Emptying, Invoice, InvoiceRow, SharedEmptyingBill, SludgeOrder, db
 from models.clock import utcnow
 
 
@@ -71,6 +71,7 @@ class Draft:
     balanced_reading_id: int | None = None
     emptying_ids: list = field(default_factory=list)
     sludge_ids: list = field(default_factory=list)  # septic tank emptyings billed
+    shared_emptying_ids: list = field(default_factory=list)  # shared bins' emptyings, this customer's share
 
 
 def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingSettings,
@@ -119,8 +120,9 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingS
                 new_credits.append(dict(customer=draft.customer_id, source_invoice=invoice_id,
                                         amount=-amount, refund_due=-amount >= threshold,
                                         used_invoice=None, created_at=utcnow()))
-            if draft.emptying_ids or draft.sludge_ids:
-                emptyings[invoice_id] = (draft.emptying_ids, draft.sludge_ids)
+            if draft.emptying_ids or draft.sludge_ids or draft.shared_emptying_ids:
+                emptyings[invoice_id] = (draft.emptying_ids, draft.sludge_ids,
+                                         [(e, draft.customer_id) for e in draft.shared_emptying_ids])
         bulk_insert(Invoice, invoices)
         bulk_insert(InvoiceRow, rows)
         advance_sequence(Invoice)
@@ -128,10 +130,12 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingS
             Credit.update(used_invoice=invoice_id).where(Credit.id == credit_id).execute()
         if new_credits:
             bulk_insert(Credit, new_credits)
-        for invoice_id, (emptying_ids, sludge_ids) in emptyings.items():
+        for invoice_id, (emptying_ids, sludge_ids, shares) in emptyings.items():
             if emptying_ids:
                 Emptying.update(invoice=invoice_id).where(Emptying.id.in_(emptying_ids)).execute()
             if sludge_ids:
                 SludgeOrder.update(invoice=invoice_id).where(SludgeOrder.id.in_(sludge_ids)).execute()
+            if shares:  # the shared bin's emptying stays open until every member's share is billed
+                bulk_insert(SharedEmptyingBill, [dict(emptying=e, customer=c, invoice=invoice_id) for e, c in shares])
     made = [SimpleNamespace(id=i["id"], total=i["total"]) for i in invoices]
     return made

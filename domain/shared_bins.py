@@ -26,7 +26,8 @@ from domain import collection_points, eforms, waste
 from domain.accounts import normalize_customer_number
 from domain.errors import FieldError
 from domain.pricing import offered_bin_sizes
-from models import AuditLog, Customer, Property, SharedBin, SharedBinMember, User, WasteContract, WasteOrder, db
+from models import (AuditLog, Customer, Property, SharedBin, SharedBinMember, SharedEmptyingBill, User, WasteContract,
+                    WasteOrder, db)
 from models.clock import utcnow
 from outbound.notify import notify
 
@@ -246,6 +247,14 @@ def shares_on(day: dt.date, shared: SharedBin, rows: list[SharedBinMember]) -> d
     for m in active:
         found[m.customer_id] = found.get(m.customer_id, Decimal(0)) + Decimal(1) / len(active)
     return found
+
+
+def billed_shares(emptying_ids) -> set[tuple[int, int]]:
+    """(emptying id, customer id) of the shares already on an invoice."""
+    if not emptying_ids:
+        return set()
+    return set(SharedEmptyingBill.select(SharedEmptyingBill.emptying, SharedEmptyingBill.customer)
+               .where(SharedEmptyingBill.emptying.in_(emptying_ids)).tuples())
 
 
 def billing_split() -> dict[int, tuple[SharedBin, list[SharedBinMember]]]:

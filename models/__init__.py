@@ -11,7 +11,7 @@ from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
 from models.guide import SortingItem
 from models.joining import JoinApplication, PublicRequest
-from models.shared import SharedBin, SharedBinMember
+from models.shared import SharedBin, SharedBinMember, SharedEmptyingBill
 from models.sludge import SludgeOrder, WastewaterSystem
 from models.support import DisruptionNotice, SupportMessage, SupportThread
 from models.billing import BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
@@ -24,7 +24,7 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
               WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication,
-              PublicRequest, SharedBin, SharedBinMember)
+              PublicRequest, SharedBin, SharedBinMember, SharedEmptyingBill)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]

@@ -3,13 +3,14 @@ shares. The bin's emptyings are the schedule of one waste contract, made when cu
 service approves the shared bin."""
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalField, DeferredForeignKey, ForeignKeyField,
+                    IntegerField)
 
 from models.accounts import Customer, User
 from models.base import BaseModel
 from models.clock import utcnow
 from models.properties import Property
-from models.waste import WasteContract
+from models.waste import Emptying, WasteContract
 
 
 class SharedBin(BaseModel):
@@ -64,3 +65,16 @@ class SharedBinMember(BaseModel):
 
     class Meta:
         indexes = ((("shared_bin", "property"), True),)
+
+
+class SharedEmptyingBill(BaseModel):
+    """A member's share of a shared bin's emptying, billed on `invoice`: each member is
+    billed on their own schedule (a share under the minimum invoice waits), so an emptying
+    is billed member by member, never twice to one."""
+
+    emptying = ForeignKeyField(Emptying, backref="+", on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
+    invoice = DeferredForeignKey("Invoice", null=True, backref="+", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("emptying", "customer"), True),)

@@ -165,3 +165,32 @@ def test_a_neighbour_is_invited_by_customer_number_or_address_alone(street, ctx)
     with pytest.raises(FieldError) as error:
         begin(users, props, invites=[(far.number, "")])
     assert error.value.code == "invite_unknown"
+
+
+def test_each_members_share_is_billed_once_when_that_member_is_billed(street, ctx):
+    """A share under the minimum invoice waits for the member's next run, however the other
+    members were billed; and nobody pays a share twice."""
+    users, props, _far = street
+    shared = begin(users, props)
+    for user in users[1:]:
+        shared_bins.answer(user, shared_bins.membership(shared, user), accept=True)
+    shared_bins.submit(users[0], shared)
+    shared_bins.decide(SharedBin.get_by_id(shared.id), factories.staff(), approve=True, route_weekday=3)
+    shared = SharedBin.get_by_id(shared.id)
+    Emptying.create(contract=shared.contract, emptied_on=dt.date(2026, 12, 10), bin_count=1)
+    own = props[0].waste_contracts.where(WasteContract.waste_type == "mixed").get()
+    for day in (dt.date(2026, 12, 2), dt.date(2026, 12, 16)):  # the host's own bin: 2 × 6,79 €
+        Emptying.create(contract=own, emptied_on=day, bin_count=1)
+    quarter = (dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20))
+    billing_runs.run_waste(*quarter, BillingSettings(minimum_invoice=Decimal(10)))
+    first = {i.customer_id: i.total for i in Invoice.select()}
+    # host: 13,58 + a third of 4,90 (1,633 × 4,90 = 1,63); the others' 1,63 € wait
+    assert first == {props[0].customer_id: Decimal("15.21")}
+    billing_runs.run_waste(dt.date(2027, 1, 1), dt.date(2027, 3, 31), dt.date(2027, 4, 20),
+                           BillingSettings(minimum_invoice=Decimal(1)))
+    totals = sorted((i.customer_id, i.total) for i in Invoice.select())
+    assert totals == sorted([(props[0].customer_id, Decimal("15.21")), (props[1].customer_id, Decimal("1.63")),
+                             (props[2].customer_id, Decimal("1.63"))])  # the host is not billed again
+    billing_runs.run_waste(dt.date(2027, 4, 1), dt.date(2027, 6, 30), dt.date(2027, 7, 20),
+                           BillingSettings(minimum_invoice=Decimal(0)))
+    assert Invoice.select().count() == 3
