@@ -71,6 +71,9 @@ def _finish_config(app: Flask) -> None:
         cfg["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'kotipiha.sqlite3'}"
     if not cfg["MAIL_DIR"]:
         cfg["MAIL_DIR"] = str(Path(app.instance_path) / "mail")
+    cfg["INSTANCE_PATH"] = app.instance_path
+    if not cfg.get("BACKUP_DIR"):
+        cfg["BACKUP_DIR"] = str(Path(app.instance_path) / "backups")
     https = str(cfg["BASE_URL"]).startswith("https://")
     cfg.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,4 +1,4 @@
-"""The `flask` commands: db, demo-data, translate, outbox, create-staff, scheduler."""
+"""The `flask` commands: db, demo-data, translate, outbox, create-staff, scheduler, backup, restore."""
 from __future__ import annotations
 
 import getpass
@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po, write_po
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+import backup
 import demo
 import migrations
 import scheduler
@@ -185,7 +186,37 @@ def scheduler_status():
             click.echo(f"{run.job:20} {run.period_key} {run.status:8} {run.result or run.error or ''}")
 
 
+@click.command("backup")
+@with_appcontext
+@click.option("--dir", "target", default=None, help="Where to write (default BACKUP_DIR).")
+def backup_command(target):
+    """Copy the database and the instance secrets, consistently, while the app runs."""
+    cfg = current_app.config
+    try:
+        folder = backup.make_backup(db, current_app.instance_path, target or cfg["BACKUP_DIR"], int(cfg["BACKUP_KEEP"]))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {folder}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("source")
+@click.option("--yes", is_flag=True, help="Replace the database without asking.")
+def restore_command(source, yes):
+    """Replace the database with a backup (a folder from `flask backup` or a .sqlite3
+    file) after checking it. Stop the app first."""
+    if not yes:
+        click.confirm(f"Replace the database {current_app.config['DATABASE_URL']} with {source}?", abort=True)
+    try:
+        found = backup.restore(source, db, current_app.instance_path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored schema version {found['schema_version']}, {sum(found['rows'].values())} rows; "
+               f"database now at version {migrations.latest_version()}")
+
+
 def register(app) -> None:
     for command in (db_cli, translate_cli, outbox_cli, billing_cli, push_cli, scheduler_cli, create_staff,
-                    demo_data):
+                    demo_data, backup_command, restore_command):
         app.cli.add_command(command)

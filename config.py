@@ -66,6 +66,12 @@ DEFAULTS: dict[str, object] = {
     "SLUDGE_DRY_TOILET_YEARS": 2,
     # The waste authority's own form for a composter shared by several properties
     "SHARED_COMPOSTER_FORM_URL": "https://www.kymenjatelautakunta.fi/",
+    # Backups: `flask backup` and the nightly job (BACKUP_ENABLED, at BACKUP_TIME) write into
+    # BACKUP_DIR (default instance/backups) and keep the newest BACKUP_KEEP.
+    "BACKUP_DIR": "",
+    "BACKUP_KEEP": 14,
+    "BACKUP_ENABLED": True,
+    "BACKUP_TIME": "02:30",
     "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request
     # Billing
     "CREDIT_REFUND_THRESHOLD": 200,  # € from which a credit is refunded, not carried over

@@ -17,6 +17,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+import backup
 from domain import billing_runs, dunning, interest, invoicing, jobs, notifications, sludge
 from models.clock import HELSINKI, today
 from models import db
@@ -59,6 +60,13 @@ def _sludge(day, config):
     return sludge.daily(day, sludge.SludgeSettings.from_config(config))
 
 
+def _backup(_day, config):
+    if not config.get("BACKUP_ENABLED", True):
+        return {"not_due": 1}
+    backup.make_backup(db, config["INSTANCE_PATH"], config["BACKUP_DIR"], int(config.get("BACKUP_KEEP", 14)))
+    return {"backups": 1}
+
+
 def daily_jobs(config) -> list[jobs.Job]:
     hour, minute = (int(p) for p in str(config.get("PICKUP_REMINDER_TIME", "18:00")).split(":"))
     return [
@@ -68,6 +76,7 @@ def daily_jobs(config) -> list[jobs.Job]:
         jobs.Job("reading_reminders", _reading, dt.time(9, 0)),
         jobs.Job("compost_renewals", _composting, dt.time(9, 30)),
         jobs.Job("sludge", _sludge, dt.time(9, 45)),
+        jobs.Job("backup", _backup, dt.time(*(int(p) for p in str(config.get("BACKUP_TIME", "02:30")).split(":")))),
         # A missed evening is not caught up the next morning: the bin was emptied already.
         jobs.Job("pickup_reminders", _pickup, dt.time(hour, minute)),
     ]

@@ -38,6 +38,7 @@ def make_app(tmp_path, **overrides):
         "DATABASE_URL": POSTGRES_URL or f"sqlite:///{tmp_path / 'kotipiha.sqlite3'}",
         "SECRET_KEY": "test-secret-key",
         "BASE_URL": "http://127.0.0.1:8000",
+        "BACKUP_ENABLED": False,  # tests/test_backup.py makes its own
     }
     settings.update(overrides)
     app = create_app(settings)

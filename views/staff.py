@@ -12,6 +12,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+import backup
 import scheduler
 from domain import (bankfiles, compost, decisions, dunning, interest, jobs, payments, refunds, support, waste,
                     water)
@@ -371,4 +372,4 @@ def jobs_page():
         rows.append({"job": job, "last": JobRun.last_for(job.id), "next": job.next_run(moment),
                      "failures": JobRun.failures_of(job.id)})
     lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
-    return render("staff/jobs.html", rows=rows, lease=lease)
+    return render("staff/jobs.html", rows=rows, lease=lease, last_backup=backup.latest(current_app.config["BACKUP_DIR"]))

@@ -1,0 +1,95 @@
+"""Backups while the app writes, and restoring one into an empty instance (part of #15)."""
+import json
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+import backup
+import migrations
+from models import AuditLog, Customer, Property, db
+from tests import factories
+from tests.conftest import POSTGRES_URL, login, make_app
+
+pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="the SQLite online backup (pg_dump is documented)")
+
+
+def test_a_backup_under_write_load_restores_into_an_empty_instance(tmp_path):
+    app = make_app(tmp_path / "live")
+    with app.app_context(), db.connection_context():
+        for _ in range(20):
+            factories.resident()
+        before = AuditLog.select().count()
+        AuditLog.insert_many([{"action": "load", "object_type": "x", "object_id": str(n)} for n in range(500)]).execute()
+        before += 500
+    stop = threading.Event()
+    written = []
+
+    def writer():  # the app keeps writing during the backup
+        with app.app_context(), db.connection_context():
+            n = 0
+            while not stop.is_set():
+                with db.atomic():
+                    AuditLog.create(action="during", object_type="x", object_id=str(n))
+                written.append(n)
+                n += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        with app.app_context(), db.connection_context():
+            folder = backup.make_backup(db, app.instance_path, str(tmp_path / "backups"), keep=5)
+    finally:
+        stop.set()
+        thread.join()
+    assert written, "the writer ran during the backup"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    copy = sqlite3.connect(folder / "kotipiha.sqlite3")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    ids = [i for (i,) in copy.execute("SELECT id FROM audit_log ORDER BY id")]
+    assert len(ids) >= before and ids == list(range(1, len(ids) + 1))  # one moment: no gap, nothing torn
+    assert manifest["rows"]["audit_log"] == len(ids) and manifest["schema_version"] == migrations.latest_version()
+    assert (folder / "secret_key").exists() or not (Path(app.instance_path) / "secret_key").exists()
+
+    fresh = make_app(tmp_path / "fresh", SECRET_KEY=None)
+    result = fresh.test_cli_runner().invoke(args=["restore", str(folder), "--yes"])
+    assert result.exit_code == 0, result.output
+    with fresh.app_context(), db.connection_context():
+        assert AuditLog.select().count() == len(ids)
+        assert Customer.select().count() == manifest["rows"]["customer"] == 20
+        assert Property.select().count() == manifest["rows"]["property"]
+    restored = sqlite3.connect(Path(tmp_path / "fresh" / "kotipiha.sqlite3"))
+    for table, count in manifest["rows"].items():
+        assert restored.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] == count, table
+
+
+def test_restore_refuses_a_damaged_or_newer_backup_and_old_backups_are_pruned(tmp_path):
+    app = make_app(tmp_path / "live")
+    with app.app_context(), db.connection_context():
+        folders = [backup.make_backup(db, app.instance_path, str(tmp_path / "b"), keep=2) for _ in range(3)]
+    assert [p.name for p in backup.backups(str(tmp_path / "b"))] == [folders[2].name, folders[1].name]
+    newer = tmp_path / "newer"
+    shutil.copytree(folders[2], newer)
+    with sqlite3.connect(newer / "kotipiha.sqlite3") as conn:
+        conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    with app.app_context(), pytest.raises(backup.BackupError, match="newer than this code"):
+        backup.restore(str(newer), db, app.instance_path)
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    with app.app_context(), pytest.raises(Exception):
+        backup.restore(str(junk), db, app.instance_path)
+    result = app.test_cli_runner().invoke(args=["restore", str(tmp_path / "missing"), "--yes"])
+    assert result.exit_code != 0 and "does not exist" in result.output
+
+
+def test_the_jobs_page_shows_the_last_backup(tmp_path):
+    app = make_app(tmp_path / "live")
+    with app.app_context(), db.connection_context():
+        staff = factories.staff()
+        backup.make_backup(db, app.instance_path, app.config["BACKUP_DIR"], keep=3)
+    client = app.test_client()
+    login(client, staff.username)
+    page = client.get("/staff/jobs").get_data(as_text=True)
+    assert "Viimeisin varmuuskopio" in page and "backups/kotipiha-" in page
