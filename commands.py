@@ -65,9 +65,22 @@ def billing_run(billing_date, period, batch_size):
 
 @db_cli.command("upgrade")
 @click.option("--to", "target", type=int, default=None, help="Stop at this version.")
-def db_upgrade(target):
-    """Apply the numbered migrations that are not applied yet."""
+@click.option("--no-backup", is_flag=True, help="Do not back up an existing database first.")
+def db_upgrade(target, no_backup):
+    """Apply the numbered migrations that are not applied yet, after a backup of an
+    existing database; refuse a database newer than this code."""
+    cfg = current_app.config
     with db.connection_context():
+        version = migrations.current_version(db)
+        if version > migrations.latest_version():
+            raise click.ClickException(f"the database is at schema version {version}, this code knows "
+                                       f"{migrations.latest_version()}: upgrade the code (git pull) instead")
+        if version > 0 and migrations.pending(db) and not no_backup:
+            try:
+                folder = backup.make_backup(db, current_app.instance_path, cfg["BACKUP_DIR"], int(cfg["BACKUP_KEEP"]))
+            except backup.BackupError as error:
+                raise click.ClickException(f"no backup, so no upgrade: {error} (or use --no-backup)") from None
+            click.echo(f"backup before upgrading: {folder}")
         applied = migrations.upgrade(db, target)
         version = migrations.current_version(db)
     for migration in applied:

@@ -78,9 +78,23 @@ def latest_version() -> int:
     return max((m.version for m in available()), default=0)
 
 
-def upgrade(database, target: int | None = None) -> list[Migration]:
-    """Apply every migration above the recorded version (up to `target`)."""
+class NewerDatabase(Exception):
+    """The database was migrated by newer code than this: running would break it."""
+
+
+def pending(database) -> list[Migration]:
+    """The migrations this code has that the database has not had yet."""
     done = current_version(database)
+    return [m for m in available() if m.version > done]
+
+
+def upgrade(database, target: int | None = None) -> list[Migration]:
+    """Apply every migration above the recorded version (up to `target`); refuse a database
+    newer than the code."""
+    done = current_version(database)
+    if done > latest_version():
+        raise NewerDatabase(f"the database is at schema version {done}, this code knows {latest_version()}: "
+                            "upgrade the code (git pull) instead")
     applied = []
     for migration in available():
         if migration.version <= done or (target is not None and migration.version > target):

@@ -93,3 +93,23 @@ def test_the_jobs_page_shows_the_last_backup(tmp_path):
     login(client, staff.username)
     page = client.get("/staff/jobs").get_data(as_text=True)
     assert "Viimeisin varmuuskopio" in page and "backups/kotipiha-" in page
+
+
+def test_db_upgrade_backs_up_first_and_refuses_a_newer_database(tmp_path):
+    from app import create_app
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "x",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}"})
+    with app.app_context(), db.connection_context():
+        migrations.upgrade(db, target=migrations.latest_version() - 1)  # a database of the previous release
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "backup before upgrading" in result.output
+    [folder] = backup.backups(app.config["BACKUP_DIR"])
+    assert json.loads((folder / "manifest.json").read_text())["schema_version"] == migrations.latest_version() - 1
+    assert runner.invoke(args=["db", "upgrade"]).output.strip().endswith(f"version {migrations.latest_version()}")
+    assert len(backup.backups(app.config["BACKUP_DIR"])) == 1  # nothing to apply: no backup
+    with sqlite3.connect(tmp_path / "old.sqlite3") as conn:
+        conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    refused = runner.invoke(args=["db", "upgrade"])
+    assert refused.exit_code != 0 and "upgrade the code" in refused.output
