@@ -4,7 +4,7 @@ person's role, leave; customer service approves. The rules are in domain/shared_
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -48,7 +48,8 @@ def start(property_id):
     form.waste_type.choices = [(t, label("waste_bin", t)) for t in waste.WASTE_TYPES
                                if not waste.unavailable_reason(prop, t, day, waste_settings)]
     chosen = form.waste_type.data if form.waste_type.data in waste.WASTE_TYPES else "mixed"
-    form.bin_size.choices = [placeholder()] + [(size, f"{size} L – {format_money(price.total, 'fi')}")
+    lang = str(get_locale())
+    form.bin_size.choices = [placeholder()] + [(size, f"{size} L – {format_money(price.total, lang)}")
                                                for size, price in offered_bin_sizes(chosen, day)]
     form.interval.choices = [placeholder()] + [(n, ngettext("every week", "every %(num)d weeks", n))
                                                for t in [chosen] for n in waste_settings.intervals_for(t)]
