@@ -58,17 +58,10 @@ def submit(*, kind: str, customer_number: str, street: str, email: str, phone: s
     attempt = count_attempt(f"eform:{normalize_customer_number(customer_number)}", ip, settings)
     prop = identify(customer_number, street)
     succeeded(attempt)
-    if kind == "extra_emptying":
-        if day is None:
-            raise FieldError("day", "date_missing")
-        earliest = waste.earliest_extra_emptying(today, waste_settings)
-        if day < earliest:
-            raise FieldError("day", "extra_too_soon", earliest=earliest)
-        if not schedule.is_working_day(day) or day > today + dt.timedelta(days=365):
-            raise FieldError("day", "not_working_day")
+    if kind == "extra_emptying":  # the rules of an order, checked before the email goes
+        waste.check_extra_day(day, today, waste_settings)
     if kind == "septic":
-        if day is None or schedule.monday(day) not in sludge.orderable_weeks(today, sludge_settings):
-            raise FieldError("day", "week_choice")
+        sludge.check_week(schedule.monday(day) if day else None, today, sludge_settings, field="day")
     if kind in ("composting", "shared_bin") and not details.strip():
         raise FieldError("details", "body_needed")
     token = secrets.token_urlsafe(24)

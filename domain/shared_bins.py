@@ -108,9 +108,12 @@ def start(user, host: Property, *, waste_type: str, bin_size: int, interval: int
     return shared
 
 
-def members(shared: SharedBin) -> list[SharedBinMember]:
+def members(shared) -> list[SharedBinMember]:
+    """The members of a shared bin (or of a list of bin ids), the contact person first."""
+    which = SharedBinMember.shared_bin.in_(shared) if isinstance(shared, list) else (
+        SharedBinMember.shared_bin == shared)
     return list(SharedBinMember.select(SharedBinMember, Property).join(Property)
-                .where(SharedBinMember.shared_bin == shared).order_by(~SharedBinMember.is_contact, Property.street))
+                .where(which).order_by(SharedBinMember.shared_bin, ~SharedBinMember.is_contact, Property.street))
 
 
 def membership(shared: SharedBin, user) -> SharedBinMember | None:

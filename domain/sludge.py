@@ -166,6 +166,12 @@ def working_days(week: dt.date) -> list[dt.date]:
     return [d for d in (week + dt.timedelta(days=n) for n in range(5)) if schedule.is_working_day(d)]
 
 
+def check_week(week: dt.date | None, today: dt.date, settings: SludgeSettings, field: str = "week") -> None:
+    """A week an emptying can be ordered for: offered, and with a working day in it."""
+    if week is None or week not in orderable_weeks(today, settings) or not working_days(week):
+        raise FieldError(field, "week_choice")
+
+
 def order(user, prop: Property, system: WastewaterSystem, *, week: dt.date | None, info: str, request_key: str,
           today: dt.date, settings: SludgeSettings, scheduled: bool = False) -> SludgeOrder:
     """An emptying for `week`, made once however often the form is sent."""
@@ -174,8 +180,7 @@ def order(user, prop: Property, system: WastewaterSystem, *, week: dt.date | Non
         if existing.system_id != system.id:
             raise FieldError("request_key", "request_reused")
         return existing
-    if week is None or week not in orderable_weeks(today, settings) or not working_days(week):
-        raise FieldError("week", "week_choice")
+    check_week(week, today, settings)
     current = SludgeOrder.open_of([system]).get(system.id)
     if current is not None:
         raise FieldError("week", "sludge_open_order", week=current.week.isocalendar()[1])

@@ -151,9 +151,10 @@ def _save_once(request_key: str, prop: Property, user, action: str, **fields) ->
     return order
 
 
-def order_extra_emptying(user, prop: Property, contract: WasteContract, *, day: dt.date,
-                         bins: int, info: str, request_key: str, today: dt.date,
-                         settings: WasteSettings) -> WasteOrder:
+def check_extra_day(day: dt.date | None, today: dt.date, settings: WasteSettings) -> None:
+    """An extra emptying's day: a working day, the lead time ahead, within a year."""
+    if day is None:
+        raise FieldError("day", "date_missing")
     earliest = earliest_extra_emptying(today, settings)
     if day < earliest:
         raise FieldError("day", "extra_too_soon", earliest=earliest)
@@ -161,6 +162,12 @@ def order_extra_emptying(user, prop: Property, contract: WasteContract, *, day: 
         raise FieldError("day", "not_working_day")
     if day > today + dt.timedelta(days=365):
         raise FieldError("day", "too_far")
+
+
+def order_extra_emptying(user, prop: Property, contract: WasteContract, *, day: dt.date,
+                         bins: int, info: str, request_key: str, today: dt.date,
+                         settings: WasteSettings) -> WasteOrder:
+    check_extra_day(day, today, settings)
     if contract.end_date and day > contract.end_date:
         raise FieldError("day", "after_contract_end")
     if not 1 <= bins <= contract.bin_count:

@@ -204,7 +204,10 @@ class DecideForm(Form):
 def queue():
     pending = list(SharedBin.select(SharedBin, Property).join(Property).where(SharedBin.status == "pending")
                    .order_by(SharedBin.created_at))
-    return render("staff/shared_bins.html", pending=pending, members={b.id: shared_bins.members(b) for b in pending},
+    members = {}
+    for member in shared_bins.members([b.id for b in pending]):  # one query for every bin
+        members.setdefault(member.shared_bin_id, []).append(member)
+    return render("staff/shared_bins.html", pending=pending, members=members,
                   forms={b.id: _decide_form(b, formdata=None) for b in pending})
 
 
