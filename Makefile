@@ -73,6 +73,7 @@ bench: setup
 	$(BIN)/python bench/schedule_year.py
 	$(BIN)/python bench/calendar_throughput.py
 	$(BIN)/python bench/billing_run.py
+	$(BIN)/python bench/import_folder.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

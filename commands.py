@@ -1,4 +1,5 @@
-"""The `flask` commands: db, demo-data, translate, outbox, create-staff, scheduler, backup, restore."""
+"""The `flask` commands: db, demo-data, translate, outbox, create-staff, scheduler, backup, restore,
+import."""
 from __future__ import annotations
 
 import getpass
@@ -15,7 +16,7 @@ import backup
 import demo
 import migrations
 import scheduler
-from domain import billing_runs, invoicing
+from domain import billing_runs, invoicing, legacy_import
 from domain.accounts import create_staff_user
 from domain.errors import FieldError
 from models import JobRun, SchedulerLease, db
@@ -229,7 +230,25 @@ def restore_command(source, yes):
                f"database now at version {migrations.latest_version()}")
 
 
+@click.command("import")
+@with_appcontext
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and report what would change; write nothing.")
+def import_command(folder, dry_run):
+    """Import the previous system's CSV files in FOLDER (README: "Importing from the
+    previous system"). Run again with corrected files: it changes only what they change."""
+    with db.connection_context():
+        report = legacy_import.import_folder(folder, dry_run=dry_run, today=today())
+    if not report.files:
+        raise click.ClickException(f"no import files in {folder} "
+                                   f"(expected e.g. {', '.join(t.files[0] for t in legacy_import.TABLES)})")
+    for line in report.lines():
+        click.echo(line)
+    if report.rejected:
+        sys.exit(1)
+
+
 def register(app) -> None:
     for command in (db_cli, translate_cli, outbox_cli, billing_cli, push_cli, scheduler_cli, create_staff,
-                    demo_data, backup_command, restore_command):
+                    demo_data, backup_command, restore_command, import_command):
         app.cli.add_command(command)

@@ -48,7 +48,10 @@ class Numbers:
     """Invoice numbers in order, continuing from the largest one in the database."""
 
     def __init__(self):
-        largest = Invoice.select(fn.MAX(Invoice.number)).scalar()
+        # The longest number is the largest (numbers are digits; the previous system's may
+        # be shorter or longer than Kotipiha's).
+        largest = (Invoice.select(Invoice.number).order_by(fn.LENGTH(Invoice.number).desc(), Invoice.number.desc())
+                   .limit(1).scalar())
         self.next = int(largest) + 1 if largest else 2_000_000
 
     def take(self) -> str:

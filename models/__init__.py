@@ -10,6 +10,7 @@ from models.properties import CollectionPoint, PriceListRow, Property
 from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
 from models.guide import SortingItem
+from models.imports import ImportRecord
 from models.joining import JoinApplication, PublicRequest
 from models.shared import SharedBin, SharedBinMember, SharedEmptyingBill
 from models.sludge import SludgeOrder, WastewaterSystem
@@ -24,7 +25,7 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
               WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication,
-              PublicRequest, SharedBin, SharedBinMember, SharedEmptyingBill)
+              PublicRequest, SharedBin, SharedBinMember, SharedEmptyingBill, ImportRecord)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]
