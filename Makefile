@@ -6,11 +6,18 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := app:create_app
 
-.PHONY: run test setup test-setup debian-packages assets translations db demo-data clean bench
+.PHONY: run dev test setup test-setup debian-packages assets translations db demo-data clean bench
 
+# As in production: gunicorn with 2 workers (deploy/gunicorn.conf.py).
 run: setup db demo-data
-	@echo "Kotipiha: http://$(HOST):$(PORT)/"
-	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-true} $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Kotipiha: http://$(HOST):$(PORT)/ (gunicorn, 2 workers; Ctrl+C stops it)"
+	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-true} KOTIPIHA_BIND=$(HOST):$(PORT) \
+	  $(BIN)/gunicorn -c deploy/gunicorn.conf.py 'app:create_app()'
+
+# For development: Flask's server, reloading on every change.
+dev: setup db demo-data
+	@echo "Kotipiha (development server): http://$(HOST):$(PORT)/"
+	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-true} $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
 
 test: setup test-setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -19,10 +19,10 @@ import database
 import formatting
 import scheduler
 from domain import accounts
-from extensions import babel, csrf, htmx, login_manager
+from extensions import babel, compress, csrf, htmx, login_manager
 from models import LANGUAGES, User
 from models.clock import utcnow
-from views import register_blueprints
+from views import monitoring, register_blueprints
 from views.helpers import IdConverter, Visitor
 
 ROOT = Path(__file__).resolve().parent
@@ -48,8 +48,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     commands.register(app)
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    monitoring.configure_logging(app.config["LOG_FORMAT"])
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its every job start is no news
     if app.config["SCHEDULER_ENABLED"] and not app.config.get("TESTING") and _serving():
         scheduler.start_in_app(app)
     return app
@@ -120,6 +120,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(User.from_session_id)
     user_loaded_from_cookie.connect(_rotate_remember_token, app)
     login_manager.anonymous_user = Visitor
+    if app.config["COMPRESS_RESPONSES"]:  # off when the proxy in front compresses
+        compress.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -169,7 +171,10 @@ def _init_security(app: Flask) -> None:
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["HTTPS"]:
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
+        if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+            # asset_url() names the content's hash: a new version is a new URL.
+            headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        elif current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
             # A private page must never be served from a cache to somebody else.
             headers["Cache-Control"] = "no-store"
         if g.get("vary_htmx"):

@@ -72,6 +72,11 @@ DEFAULTS: dict[str, object] = {
     "BACKUP_KEEP": 14,
     "BACKUP_ENABLED": True,
     "BACKUP_TIME": "02:30",
+    # Serving: compress HTML, CSS and JS (off when the proxy compresses), one log line per
+    # request as text or JSON, and who may read /metrics (comma-separated addresses; * all).
+    "COMPRESS_RESPONSES": True,
+    "LOG_FORMAT": "text",  # text | json
+    "METRICS_ALLOW": "127.0.0.1,::1",
     "STAFF_IDLE_MINUTES": 30,  # a staff session ends after this long without a request
     # Billing
     "CREDIT_REFUND_THRESHOLD": 200,  # € from which a credit is refunded, not carried over

@@ -25,13 +25,19 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "served-test-key",
                     "KOTIPIHA_INSTANCE": str(instance), "BASE_URL": self.url, "SCHEDULER_ENABLED": "false",
+                    "KOTIPIHA_BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers),
+                    "PROMETHEUS_MULTIPROC_DIR": str(instance / "metrics"), "GUNICORN_LOG_LEVEL": "warning",
                     **{k: str(v) for k, v in settings.items()}}
-        self.command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                        "--workers", str(workers), "--log-level", "warning", "app:create_app()"]
+        # The production settings (deploy/gunicorn.conf.py), as `make run` and the systemd unit.
+        self.command = [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app:create_app()"]
 
     def __enter__(self):
+        # The log goes to a file: a pipe nobody reads would fill up and stop the workers.
+        self.log_path = Path(self.env["KOTIPIHA_INSTANCE"]) / "gunicorn.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+                                        stderr=self.log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
@@ -40,7 +46,8 @@ class Served:
             except requests.RequestException:  # not listening yet, or a worker still starting
                 time.sleep(0.2)
         self.process.kill()
-        raise RuntimeError(f"gunicorn did not start: {self.process.stderr.read().decode()[-2000:]}")
+        self.log.close()
+        raise RuntimeError(f"gunicorn did not start: {self.log_path.read_text()[-2000:]}")
 
     def __exit__(self, *exc):
         self.process.terminate()
@@ -48,6 +55,7 @@ class Served:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
 
     def client(self) -> "Browser":
         return Browser(self.url)

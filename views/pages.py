@@ -104,12 +104,6 @@ def set_language():
     return redirect(safe_next(request.form.get("next"), url_for("pages.index")), 303)
 
 
-@bp.route("/healthz")
-def health():
-    """For monitoring and load balancers: the process answers."""
-    return current_app.response_class("ok\n", mimetype="text/plain")
-
-
 @bp.route("/terms")
 def terms():
     return render("pages/terms.html")

@@ -22,7 +22,7 @@ from tests.journeys.test_foundation import log_in
 pytestmark = pytest.mark.journey
 
 # Not pages: files, feeds, JSON, redirects only, and what ends the session.
-NOT_PAGES = {"static", "pages.service_worker", "pages.manifest", "pages.health", "feed.calendar_feed",
+NOT_PAGES = {"static", "pages.service_worker", "pages.manifest", "monitoring.health", "monitoring.metrics", "feed.calendar_feed",
              "notifications.push_key", "invoices.pdf", "auth.logout", "account.logout_everywhere",
              "water.end_access", "staff.compost_csv", "staff.export_csv", "staff_sorting.export", "sorting.data",
              "support.photo"}
