@@ -30,6 +30,7 @@ DEMO_RESIDENTS = (
     ("anna", "anna.korhonen@example.fi", "Anna", "Korhonen", "a remote-read water meter"),
 )
 DEMO_STAFF = ("asiakaspalvelu", "asiakaspalvelu@example.fi", "Sanna", "Lehtonen")
+DEMO_ADMIN = ("paakayttaja", "paakayttaja@example.fi", "Kalle", "Koskinen")  # prices and calendars
 
 
 
@@ -207,9 +208,9 @@ def _demo_users(special) -> None:
         User.create(customer=cid, username=username, email=email, first_name=first,
                     last_name=last, phone="040 1234567", password_hash=password_hash,
                     role="resident", language="fi", terms_accepted_at=utcnow())
-    username, email, first, last = DEMO_STAFF
-    User.create(username=username, email=email, first_name=first, last_name=last,
-                password_hash=password_hash, role="staff", language="fi")
+    for (username, email, first, last), role in ((DEMO_STAFF, "staff"), (DEMO_ADMIN, "admin")):
+        User.create(username=username, email=email, first_name=first, last_name=last,
+                    password_hash=password_hash, role=role, language="fi")
 
 
 def _fix_sequences() -> None:
@@ -236,6 +237,8 @@ def describe_logins() -> str:
             lines.append(f"  resident  {username:<15} {first} {last}: {what}")
     if User.by_login(DEMO_STAFF[0]):
         lines.append(f"  staff     {DEMO_STAFF[0]:<15} {DEMO_STAFF[2]} {DEMO_STAFF[3]}: customer service")
+    if User.by_login(DEMO_ADMIN[0]):
+        lines.append(f"  admin     {DEMO_ADMIN[0]:<15} {DEMO_ADMIN[2]} {DEMO_ADMIN[3]}: administrator (prices, calendars)")
     pairs = unregistered_pairs()
     if pairs:
         lines.append("Not yet registered (customer number + latest invoice number), for 'Register':")

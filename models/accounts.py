@@ -57,6 +57,11 @@ class User(UserMixin, BaseModel):
         return self.role in self.STAFF_ROLES
 
     @property
+    def is_admin(self) -> bool:
+        """Changes the municipality's data (prices, calendars); other staff read them."""
+        return self.role == "admin"
+
+    @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 

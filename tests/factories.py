@@ -64,8 +64,8 @@ def resident(*, username=None, password=PASSWORD, language="fi", with_property=T
                        password_hash=_password_hash(password), language=language, **fields)
 
 
-def staff(*, username=None, password=PASSWORD) -> User:
+def staff(*, username=None, password=PASSWORD, role="staff") -> User:
     n = next(_seq)
     username = username or f"virkailija{n}"
     return User.create(username=username, email=f"{username}@example.fi", first_name="Sanna",
-                       last_name="Lehtonen", password_hash=_password_hash(password), role="staff")
+                       last_name="Lehtonen", password_hash=_password_hash(password), role=role)

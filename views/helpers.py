@@ -182,6 +182,7 @@ class Visitor(AnonymousUserMixin):
     (`views.water.access`) a visitor may see that one point and nothing else."""
 
     is_staff = False
+    is_admin = False
     customer_id = None
     language = None
 

@@ -107,7 +107,7 @@ LABELS = {
     "sludge_status": {"pending": _l("Ordered, waiting for a day"), "planned": _l("Planned"),
                       "done": _l("Emptied"), "cancelled": _l("Cancelled")},
     "unit": {"m3": "m³", "month": _l("mo"), "day": _l("d"), "emptying": _l("pcs"), "pcs": _l("pcs"),
-             "dwelling": _l("dw.")},  # dwellings, abbreviated like the other units
+             "dwelling": _l("dw."), "year": _l("yr")},  # abbreviated like the other units
     "notification_kind": {"pickup": _l("Pickup reminders the evening before an emptying"),
                           "reading": _l("Reminders to report the water meter reading"),
                           "composting": _l("Renewal of the composting notification"),
@@ -145,7 +145,11 @@ LABELS = {
         "cancelled": _l("Cancelled"),
     },
     "price_component": {"waste_treatment": _l("Waste treatment"), "bin_emptying": _l("Bin emptying"),
-                        "sludge_base": _l("Base fee per emptying"), "sludge_m3": _l("Sludge, per m³")},
+                        "sludge_base": _l("Base fee per emptying"), "sludge_m3": _l("Sludge, per m³"),
+                        "water": _l("Water"), "wastewater": _l("Wastewater"),
+                        "water_basic_fee": _l("Water basic fee"), "wastewater_basic_fee": _l("Wastewater basic fee"),
+                        "waste_basic_fee_permanent": _l("Waste basic fee, permanent home"),
+                        "waste_basic_fee_holiday": _l("Waste basic fee, holiday home")},
     "weekday": {0: _l("Monday"), 1: _l("Tuesday"), 2: _l("Wednesday"), 3: _l("Thursday"),
                 4: _l("Friday"), 5: _l("Saturday"), 6: _l("Sunday")},
 }

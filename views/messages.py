@@ -11,6 +11,21 @@ from formatting import format_date
 from domain.passwords import MAX_LENGTH, MIN_LENGTH
 
 MESSAGES = {
+    # administration: prices and billing calendars
+    "price_format": _l("Write the price in euros, for example 3,95."),
+    "price_decimals": _l("A price has at most four decimals."),
+    "price_not_future": _l("A new price starts after today (%(today)s): invoices may already use today's prices."),
+    "price_later_exists": _l("A later price already starts on %(day)s. Remove it first, or start this one after it."),
+    "price_in_use": _l("This price is already in force and may be on invoices: set a new price from a later date "
+                       "instead."),
+    "vat_format": _l("Write the VAT rate as a percentage, for example 25,5."),
+    "period_billed": _l("This period's billing day has passed: its dates can no longer change."),
+    "billing_date_future": _l("The billing day must be after today."),
+    "report_by_in_period": _l("The last day for readings cannot be before the period starts."),
+    "billing_after_report": _l("The billing day cannot be before the last day for readings."),
+    "due_two_weeks": _l("The due date must be at least 14 days after the billing day."),
+    "calendar_year_exists": _l("The group already has periods in %(year)d."),
+    "calendar_no_previous_year": _l("The group has no periods in %(year)d to carry over."),
     # accounts
     "missed_day_range": _l("An emptying that did not happen can be reported for %(days)d days, not in advance."),
     "missed_not_planned": _l("No emptying was planned for this bin on %(date)s."),

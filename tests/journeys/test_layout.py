@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from models import (ConsumptionPoint, Credit, Customer, Invoice, Property, Reading, SupportThread, User,
+from models import (BillingCalendar, ConsumptionPoint, PriceListRow, Credit, Customer, Invoice, Property, Reading, SupportThread, User,
                     WasteContract, WasteOrder, WastewaterSystem, JoinApplication, SharedBin, db)
 from tests.journeys.conftest import ARTIFACTS, assert_accessible, open_menu
 from tests.journeys.test_foundation import log_in
@@ -67,7 +67,9 @@ def ids_for(app):
         return {"shared_id": SharedBin.select().first().id, "application_id": JoinApplication.select().first().id, "system_id": system.id, "property_id": prop.id, "contract_id": contract.id, "point_id": point.id if point else 1,
                 "invoice_id": invoice.id if invoice else 1, "order_id": order.id if order else 1,
                 "thread_id": thread.id if thread else 1, "reading_id": reading.id, "credit_id": credit.id if credit else 1,
-                "customer_id": Customer.select().first().id, "kind": "interval", "token": "x" * 40}
+                "customer_id": Customer.select().first().id, "kind": "interval", "token": "x" * 40,
+                "row_id": PriceListRow.select().first().id, "period_id": BillingCalendar.select().first().id,
+                "group": "1"}
 
 
 def pages(app, ids):
