@@ -14,10 +14,14 @@ the billing calendars. Customer service sees the same read-only.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+from peewee import fn
+
+from database import as_date
 from domain.errors import FieldError
 from models import AuditLog, BillingCalendar, PriceListRow, db
 
@@ -42,6 +46,11 @@ def _snapshot(row: PriceListRow) -> dict:
             "meter_size": row.meter_size, "unit": row.unit, "unit_price": str(row.unit_price),
             "vat_rate": str(row.vat_rate), "valid_from": row.valid_from.isoformat(),
             "valid_to": row.valid_to.isoformat() if row.valid_to else None}
+
+
+def price_history(row: PriceListRow) -> list[PriceListRow]:
+    """Every price of what `row` prices, the latest first."""
+    return list(PriceListRow.select().where(_same_key(row)).order_by(PriceListRow.valid_from.desc()))
 
 
 def price_table(today: dt.date) -> list[dict]:
@@ -138,10 +147,10 @@ def change_vat(actor, rate: Decimal, valid_from: dt.date, *, today: dt.date, ip=
     if not Decimal(0) <= rate < Decimal(100):
         raise FieldError("vat_rate", "vat_format")
     with db.atomic():
-        if PriceListRow.select().where(PriceListRow.valid_from > valid_from).exists():
-            later = PriceListRow.select(PriceListRow.valid_from).where(
-                PriceListRow.valid_from > valid_from).order_by(PriceListRow.valid_from).scalar()
-            raise FieldError("valid_from", "price_later_exists", day=later)
+        later = PriceListRow.select(fn.MIN(PriceListRow.valid_from)).where(
+            PriceListRow.valid_from > valid_from).scalar()
+        if later is not None:
+            raise FieldError("valid_from", "price_later_exists", day=as_date(later))
         changed = []
         for row in PriceListRow.in_force(valid_from):
             if row.vat_rate == rate:
@@ -225,11 +234,9 @@ def add_year(actor, group: str, year: int, *, ip=None) -> int:
             raise FieldError("year", "calendar_year_exists", year=year)
         made = []
         for old in periods(group, year - 1):
-            start = _next_year(old.period_start)
-            end = _next_year(old.period_end)
+            start, end = _next_year(old.period_start), _next_year(old.period_end)
             if (old.period_end + dt.timedelta(days=1)).day == 1:  # a month's last day stays one
-                end = (_next_year(old.period_end.replace(day=1)) + dt.timedelta(days=32)).replace(day=1) \
-                    - dt.timedelta(days=1)
+                end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
             made.append(BillingCalendar.create(
                 billing_group=group, period_start=start, period_end=end,
                 report_by=end + (old.report_by - old.period_end), billing_date=end + (old.billing_date - old.period_end),

@@ -20,6 +20,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable
+
+from peewee import ForeignKeyField
 
 from database import advance_sequence, bulk_insert, next_ids
 from domain import compost, emails
@@ -737,6 +740,7 @@ class Importer:
         for i in range(0, len(object_ids), CHUNK):
             for obj in model.select().where(model.id.in_(object_ids[i:i + CHUNK])):
                 current[obj.id] = obj
+        foreign_keys = _foreign_keys(model)
         for line, fields, record_id, object_id, before in changed:
             obj = current.get(object_id)
             ImportRecord.update(values_json=_dump(fields), imported_at=now).where(
@@ -748,7 +752,7 @@ class Importer:
             changes = {}
             for name, value in fields.items():
                 new, last = norm(value), before.get(name)
-                now_value = norm(getattr(obj, f"{name}_id" if name in _foreign_keys(model) else name))
+                now_value = norm(getattr(obj, f"{name}_id" if name in foreign_keys else name))
                 if new == last or new == now_value:
                     continue
                 if now_value == last:
@@ -773,7 +777,7 @@ def _defaults(model, now) -> dict:
 
 
 def _foreign_keys(model) -> set[str]:
-    return {name for name, f in model._meta.fields.items() if f.__class__.__name__ == "ForeignKeyField"}
+    return {name for name, f in model._meta.fields.items() if isinstance(f, ForeignKeyField)}
 
 
 def _dump(fields: dict) -> str:
@@ -791,7 +795,7 @@ def import_folder(folder, *, dry_run: bool = False, today: dt.date | None = None
     importer = Importer(folder, today or dt.date.today())
     report = Report(str(folder), dry_run)
     try:
-        with db.atomic() if dry_run else _nothing():
+        with db.atomic() if dry_run else contextlib.nullcontext():
             for table in TABLES:
                 path = importer.file_of(table)
                 if path is None:
@@ -808,11 +812,3 @@ def import_folder(folder, *, dry_run: bool = False, today: dt.date | None = None
         pass
     report.seconds = time.perf_counter() - started
     return report
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False

@@ -220,7 +220,11 @@ class Outbox(BaseModel):
         return cls.select().where(cls.status == "failed")
 
     @classmethod
+    def unsent(cls):
+        """Mail waiting to go, or being sent."""
+        return cls.select().where(cls.status.in_(("pending", "sending")))
+
+    @classmethod
     def due(cls, moment):
         """Pending mail whose time has come, and mail a dead sender had claimed."""
-        return (cls.select().where(cls.status.in_(("pending", "sending")) & (cls.next_attempt_at <= moment))
-                .order_by(cls.id))
+        return cls.unsent().where(cls.next_attempt_at <= moment).order_by(cls.id)

@@ -26,10 +26,15 @@ def admin_required(view):
     @wraps(view)
     @staff_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
+        _may_change()
         return view(*args, **kwargs)
     return wrapper
+
+
+def _may_change() -> None:
+    """Customer service reads the pages; a change is the administrators'."""
+    if not current_user.is_admin:
+        abort(403)
 
 
 def _date_field(label):
@@ -77,8 +82,7 @@ def price(row_id):
     row = get_or_404(PriceListRow, row_id)
     form = PriceForm()
     if request.method == "POST":
-        if not current_user.is_admin:
-            abort(403)
+        _may_change()
         if form.validate_on_submit():
             try:
                 amount = administration.parse_price(form.unit_price.data)
@@ -89,8 +93,8 @@ def price(row_id):
             else:
                 flash(_("The new price was saved."), "success")
                 return redirect_after_post(url_for("admin.prices", _anchor=f"price-{row.id}"))
-    history = (PriceListRow.select().where(administration._same_key(row)).order_by(PriceListRow.valid_from.desc()))
-    return render("admin/price.html", status=form_status(form), row=row, form=form, history=list(history),
+    return render("admin/price.html", status=form_status(form), row=row, form=form,
+                  history=administration.price_history(row),
                   today=today())
 
 
@@ -111,8 +115,7 @@ def remove_price(row_id):
 def vat():
     form = VatForm()
     if request.method == "POST":
-        if not current_user.is_admin:
-            abort(403)
+        _may_change()
         if form.validate_on_submit():
             try:
                 rate = administration.parse_price(form.vat_rate.data, "vat_rate")
@@ -170,8 +173,7 @@ def period(period_id):
     item = get_or_404(BillingCalendar, period_id)
     form = PeriodForm(obj=item if request.method == "GET" else None)
     if request.method == "POST":
-        if not current_user.is_admin:
-            abort(403)
+        _may_change()
         if form.validate_on_submit():
             try:
                 administration.save_period(current_user, item, report_by=form.report_by.data,

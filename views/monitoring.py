@@ -141,11 +141,8 @@ def health():
                            "lease_expires_at": _iso(lease.expires_at) if lease else None}
     if lease is not None and not report["scheduler"]["lease_alive"]:
         late.append("scheduler")
-    pending = Outbox.select().where(Outbox.status.in_(("pending", "sending")))
-    oldest = pending.select(fn.MIN(Outbox.created_at)).scalar()
-    oldest = _as_datetime(oldest)
-    report["outbox"] = {"pending": pending.count(),
-                        "failed": Outbox.select().where(Outbox.status == "failed").count(),
+    oldest = _as_datetime(Outbox.unsent().select(fn.MIN(Outbox.created_at)).scalar())
+    report["outbox"] = {"pending": Outbox.unsent().count(), "failed": Outbox.failed().count(),
                         "oldest_pending_minutes": round((now - oldest).total_seconds() / 60) if oldest else None}
     if oldest and now - oldest > dt.timedelta(minutes=OUTBOX_LATE_MINUTES):
         late.append("outbox")
@@ -195,8 +192,8 @@ class QueueCollector:
         yield last
         queues = GaugeMetricFamily("kotipiha_queue_depth", "Items waiting, by queue", labels=["queue"])
         for name, query in (
-                ("outbox_pending", Outbox.select().where(Outbox.status.in_(("pending", "sending")))),
-                ("outbox_failed", Outbox.select().where(Outbox.status == "failed")),
+                ("outbox_pending", Outbox.unsent()),
+                ("outbox_failed", Outbox.failed()),
                 ("push_pending", PushMessage.select().where(PushMessage.status == "pending")),
                 ("waste_orders_pending", WasteOrder.select().where(WasteOrder.status == "pending")),
                 ("readings_flagged", Reading.select().where(Reading.status == "flagged")),
