@@ -36,6 +36,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
                 instance_path=str(instance))
     app.config.update(config.from_environment())
     app.config.update(overrides)
+    # What the environment or the caller set wins over the admin pages (domain/settings.py).
+    app.config["FIXED_SETTINGS"] = config.environment_keys() | frozenset(overrides)
     _finish_config(app)
 
     database.init_app(app)

@@ -16,6 +16,7 @@ import backup
 import demo
 import migrations
 import scheduler
+from domain.settings import in_force
 from domain import billing_runs, invoicing, legacy_import
 from domain.accounts import create_staff_user
 from domain.errors import FieldError
@@ -52,7 +53,7 @@ def billing_run(billing_date, period, batch_size):
     if not billing_date and not period:
         raise click.UsageError("give --date, --period or both")
     day = billing_date.date() if billing_date else today()
-    settings = invoicing.BillingSettings.from_config(current_app.config)
+    settings = invoicing.BillingSettings.from_config(in_force())
     with db.connection_context():
         runs = []
         if billing_date:

@@ -132,6 +132,11 @@ def from_environment(environ=os.environ) -> dict[str, object]:
     return settings
 
 
+def environment_keys(environ=os.environ) -> frozenset[str]:
+    """The settings the environment sets: the admin pages show them and do not change them."""
+    return frozenset(key for key in DEFAULTS if environ.get(key, "") != "")
+
+
 def instance_secret_key(instance_path: str) -> str:
     """A random key kept in instance/secret_key, made on first use (single-server default)."""
     path = Path(instance_path) / "secret_key"

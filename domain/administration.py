@@ -10,6 +10,10 @@ the billing calendars. Customer service sees the same read-only.
   hundredth (four decimals, as the price list stores them).
 - A billing period's dates may be changed while its billing day is in the future; a year of
   a group's periods is added by carrying the previous year's dates over by a year.
+- The utility announces days without emptyings (an extra non-working day, or a day whose
+  emptyings move to another day, a Saturday say); the schedule reads them with the public
+  holidays. Only days after today, within a week for a move; one not come yet may be
+  withdrawn.
 - Every change is in the audit log with what it was before and after.
 """
 from __future__ import annotations
@@ -23,7 +27,8 @@ from peewee import fn
 
 from database import as_date
 from domain.errors import FieldError
-from models import AuditLog, BillingCalendar, PriceListRow, db
+from domain import schedule
+from models import AuditLog, BillingCalendar, CalendarException, PriceListRow, db
 
 UNIT_PRICE = Decimal("0.0001")
 KEY_FIELDS = ("component", "waste_type", "bin_size", "meter_size", "unit")
@@ -246,3 +251,51 @@ def add_year(actor, group: str, year: int, *, ip=None) -> int:
         AuditLog.record(actor, "billing_calendar_year_added", None, after={
             "billing_group": group, "year": year, "periods": [_calendar_snapshot(p) for p in made]}, ip=ip)
     return len(made)
+
+
+# -- the days a utility announces ----------------------------------------------------------
+
+MOVE_AT_MOST_DAYS = 7  # an announced move keeps the emptying within a week of its day
+
+
+def announced_days(since: dt.date) -> list[CalendarException]:
+    return list(CalendarException.select().where(CalendarException.day >= since).order_by(CalendarException.day))
+
+
+def _exception_snapshot(item: CalendarException) -> dict:
+    return {"day": item.day, "moved_to": item.moved_to, "name_fi": item.name_fi, "name_sv": item.name_sv,
+            "name_en": item.name_en}
+
+
+def announce_day(actor, day: dt.date, *, moved_to: dt.date | None, names: dict[str, str], today: dt.date,
+                 ip=None) -> CalendarException:
+    """A day without emptyings from now on: they go to `moved_to`, or by the holiday rule
+    to the next working day. Only days after today: tomorrow's reminders may be out."""
+    names = {lang: " ".join((names.get(lang) or "").split()) for lang in ("fi", "sv", "en")}
+    if day <= today:
+        raise FieldError("day", "announced_not_future")
+    if not names["fi"]:
+        raise FieldError("name_fi", "announced_name")
+    if CalendarException.select().where(CalendarException.day == day).exists():
+        raise FieldError("day", "announced_exists")
+    if moved_to is not None:
+        if moved_to == day or moved_to <= today or abs((moved_to - day).days) > MOVE_AT_MOST_DAYS:
+            raise FieldError("moved_to", "announced_move_range", days=MOVE_AT_MOST_DAYS)
+        if moved_to.weekday() == 6 or schedule.holiday_name(moved_to) is not None:  # a Sunday, a holiday
+            raise FieldError("moved_to", "announced_move_closed")
+    with db.atomic():
+        item = CalendarException.create(day=day, moved_to=moved_to, name_fi=names["fi"], name_sv=names["sv"],
+                                        name_en=names["en"])
+        AuditLog.record(actor, "day_announced", item, after=_exception_snapshot(item), ip=ip)
+    schedule.forget_announced()
+    return item
+
+
+def withdraw_day(actor, item: CalendarException, *, today: dt.date, ip=None) -> None:
+    """An announced day that has not come yet may be withdrawn."""
+    if item.day <= today:
+        raise FieldError("", "announced_past")
+    with db.atomic():
+        AuditLog.record(actor, "day_withdrawn", item, before=_exception_snapshot(item), ip=ip)
+        item.delete_instance()
+    schedule.forget_announced()

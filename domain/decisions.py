@@ -5,7 +5,7 @@ the email to the resident in their language.
 """
 from __future__ import annotations
 
-from domain import water
+from domain import areas, water
 from outbound.notify import notify
 from models.clock import today, utcnow
 from domain.errors import FieldError
@@ -43,10 +43,11 @@ def decide_order(order: WasteOrder, staff, *, approve: bool, note: str = "", ip=
 
 
 def _route_weekday(order: WasteOrder) -> int:
-    """The truck of the property's area drives on the weekday of its existing contracts."""
+    """The truck of the property's area drives on the weekday of its existing contracts, or
+    on the area's weekday."""
     other = (WasteContract.select().where(WasteContract.property == order.property_id)
              .order_by(WasteContract.id).first())
-    return other.route_weekday if other else 2
+    return other.route_weekday if other else areas.weekday_of(order.property.collection_area)
 
 
 def review_reading(reading: Reading, staff, *, accept: bool, note: str = "", ip=None) -> Reading:

@@ -22,6 +22,7 @@ from typing import Callable
 
 from peewee import IntegrityError
 
+from domain.settings import in_force
 from models.clock import HELSINKI, now, utcnow
 from models import AuditLog, JobRun, SchedulerLease, db
 from models.scheduling import alive_until
@@ -94,7 +95,7 @@ def run_once(job: Job, day: dt.date, config) -> JobRun | None:
             return None
     try:
         with Heartbeat(JobRun, run.id):
-            result = job.function(day, config)
+            result = job.function(day, in_force(config))  # with the admin pages' settings
     except Exception as error:  # noqa: BLE001 - recorded in the ledger and shown to staff
         log.exception("job %s for %s failed", job.id, key)
         JobRun.update(status="failed", finished_at=utcnow(), error=f"{type(error).__name__}: {error}"[:2000]

@@ -24,12 +24,18 @@ THE RULES, in one place:
    planned one, or, when none is free either, is left out. Where a move is more than the
    promised one day (Good Friday and Easter Monday, Christmas), the calendar and the
    pickup reminder say so in words (`PlannedEmptying.shift_days`).
+   The utility's announced days (admin page, `CalendarException`) count as holidays too:
+   an extra non-working day moves its emptyings to the next working day by the same rule,
+   and a day announced as moved sends them to the day named (a Saturday, say) instead.
 4. Suspensions. No planned emptying falls inside an approved suspension (first and last
    day included; the planned date before a holiday move decides).
 5. End. An approved termination ends the service the day before its date; a contract's
    own end date is its last possible emptying day.
 6. Extra emptyings are added on the day ordered (a working day chosen by the resident),
    pending or approved; they do not move.
+7. Route changes. When the route of a collection area moves to another weekday, its
+   contracts get an approved `route_change` order: the same weeks, the new weekday, from
+   its date.
 """
 from __future__ import annotations
 
@@ -42,10 +48,11 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 import holidays
+from flask import g, has_app_context
 from peewee import JOIN
 
 from database import as_date
-from models import WasteContract, WasteOrder
+from models import CalendarException, WasteContract, WasteOrder
 
 SUMMER_WEEKS = range(18, 41)
 BIOWASTE_SUMMER_MAX_INTERVAL = 2
@@ -69,7 +76,49 @@ def _holiday_names(year: int, lang: str) -> dict[dt.date, str]:
     return dict(_holidays(year, lang).items())
 
 
+@dataclass
+class Announced:
+    """The days the utility announces: on each no emptyings; `moves` names the day they go
+    to instead of the next working day."""
+
+    names: dict[dt.date, CalendarException] = field(default_factory=dict)
+    moves: dict[dt.date, dt.date] = field(default_factory=dict)
+    _closed: dict[int, frozenset] = field(default_factory=dict)
+
+    def closed(self, year: int) -> frozenset[dt.date]:
+        """The days of `year` without emptyings: public holidays and announced days."""
+        found = self._closed.get(year)
+        if found is None:
+            found = self._closed[year] = _holiday_dates(year) | {d for d in self.names if d.year == year}
+        return found
+
+
+_NOTHING_ANNOUNCED = Announced()
+
+
+def announced() -> Announced:
+    """The announced days, read once per request or job (the app context); outside one
+    (the engine's own tests) there are none."""
+    if not has_app_context():
+        return _NOTHING_ANNOUNCED
+    found = g.get("announced_days")
+    if found is None:
+        rows = list(CalendarException.select())
+        found = Announced({r.day: r for r in rows}, {r.day: r.moved_to for r in rows if r.moved_to})
+        g.announced_days = found
+    return found
+
+
+def forget_announced() -> None:
+    """After a change on the admin page: the next call reads the days again."""
+    if has_app_context():
+        g.pop("announced_days", None)
+
+
 def holiday_name(day: dt.date, lang: str = "fi") -> str | None:
+    exception = announced().names.get(day)
+    if exception is not None:
+        return exception.name(lang)
     return _holiday_names(day.year, lang).get(day)
 
 
@@ -85,13 +134,12 @@ def holidays_between(first: dt.date, last: dt.date, lang: str = "fi") -> list[st
 
 
 def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < SATURDAY and day not in _holiday_dates(day.year)
+    return day.weekday() < SATURDAY and day not in announced().closed(day.year)
 
 
 def next_working_day(day: dt.date) -> dt.date:
-    if day.weekday() < SATURDAY and day not in _holiday_dates(day.year):
-        return day  # the common case, kept cheap: it runs for every planned emptying
-    while not is_working_day(day):
+    closed = announced().closed
+    while day.weekday() >= SATURDAY or day in closed(day.year):
         day += ONE_DAY
     return day
 
@@ -200,6 +248,8 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
     last_day = min(end, plan.end) if plan.end else end
     found = []
     segments = plan.segments
+    days = announced()
+    closed, moves = days.closed, days.moves
     for i, terms in enumerate(segments):
         seg_start = max(terms.start, plan.start, start - dt.timedelta(days=7))
         seg_end = segments[i + 1].start - ONE_DAY if i + 1 < len(segments) else last_day
@@ -216,10 +266,10 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
                 continue
             if suspensions and any(s <= planned <= e for s, e in suspensions):
                 continue
-            if planned.weekday() < SATURDAY and planned not in _holiday_dates(planned.year):
+            if planned.weekday() < SATURDAY and planned not in closed(planned.year):
                 day = planned  # inline of next_working_day's common case: this loop is hot
             else:
-                day = _moved_day(planned, earliest, plan.end or dt.date.max, suspensions)
+                day = _moved_day(planned, earliest, plan.end or dt.date.max, suspensions, moves.get(planned))
                 if day is None:
                     continue
             if start <= day <= end:
@@ -238,11 +288,14 @@ def emptyings_of(plans, start: dt.date, end: dt.date) -> list[PlannedEmptying]:
     return found
 
 
-def _moved_day(planned: dt.date, earliest: dt.date, last_day: dt.date, suspensions) -> dt.date | None:
-    """Rule 3: the next working day, unless that is in a suspension or past the end; then
-    the working day before, unless that is not free either."""
+def _moved_day(planned: dt.date, earliest: dt.date, last_day: dt.date, suspensions,
+               announced_day: dt.date | None = None) -> dt.date | None:
+    """Rule 3: the day the utility announced, or the next working day, unless that is in a
+    suspension or past the end; then the working day before, unless that is not free either."""
     def free(day):
         return earliest <= day <= last_day and not any(s <= day <= e for s, e in suspensions)
+    if announced_day is not None and free(announced_day):
+        return announced_day
     later = next_working_day(planned)
     if free(later):
         return later
@@ -282,6 +335,7 @@ def plan_from_rows(contract, orders) -> ContractPlan:
             changed_rhythm = new_interval != current.interval_weeks
             segments.append(replace(
                 current, start=order.effective_date, interval_weeks=new_interval,
+                route_weekday=current.route_weekday if order.route_weekday is None else order.route_weekday,
                 bin_count=order.bin_count or current.bin_count,
                 bin_size=order.bin_size or current.bin_size,
                 anchor=monday(order.effective_date) if changed_rhythm else current.anchor))
@@ -296,7 +350,7 @@ def plans_for(contracts_query) -> list[ContractPlan]:
     order_columns = [O.id.alias("o_id"), O.kind.alias("o_kind"), O.status.alias("o_status"),
                      O.effective_date.alias("o_effective"), O.end_date.alias("o_end"),
                      O.bin_count.alias("o_bins"), O.interval_weeks.alias("o_interval"),
-                     O.bin_size.alias("o_size")]
+                     O.bin_size.alias("o_size"), O.route_weekday.alias("o_weekday")]
     rows = (contracts_query.select(WasteContract, *order_columns)
             .join(O, JOIN.LEFT_OUTER, on=(O.contract == WasteContract.id) & in_effect)
             .order_by(WasteContract.id, O.id).objects())
@@ -305,7 +359,8 @@ def plans_for(contracts_query) -> list[ContractPlan]:
         group = list(group)
         orders = [SimpleNamespace(id=r.o_id, kind=r.o_kind, status=r.o_status,
                                   effective_date=as_date(r.o_effective), end_date=as_date(r.o_end),
-                                  bin_count=r.o_bins, interval_weeks=r.o_interval, bin_size=r.o_size)
+                                  bin_count=r.o_bins, interval_weeks=r.o_interval, bin_size=r.o_size,
+                                  route_weekday=r.o_weekday)
                   for r in group if r.o_id is not None]
         plans.append(plan_from_rows(group[0], orders))
     return plans

@@ -32,6 +32,7 @@ FRACTIONS = ("mixed", "bio", *RECYCLABLES)
 # A multi-compartment bin and the fractions of its compartments.
 COMPARTMENTS = {"multi2": ("glass", "metal"), "multi4": ("plastic", "cardboard", "glass", "metal")}
 WASTE_TYPES = (*FRACTIONS, *COMPARTMENTS)
+RECYCLING_TYPES = (*RECYCLABLES, *COMPARTMENTS)  # the types a collection area's route may take
 
 
 def fractions_of(waste_type: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from models.water import BillingCalendar, ConsumptionPoint, Meter, Reading
 from models.waste import CompostNotice, Emptying, WasteContract, WasteOrder
 from models.guide import SortingItem
 from models.imports import ImportRecord
+from models.municipal import CalendarException, CollectionArea, Setting
 from models.joining import JoinApplication, PublicRequest
 from models.shared import SharedBin, SharedBinMember, SharedEmptyingBill
 from models.sludge import SludgeOrder, WastewaterSystem
@@ -25,7 +26,8 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
               WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication,
-              PublicRequest, SharedBin, SharedBinMember, SharedEmptyingBill, ImportRecord)
+              PublicRequest, SharedBin, SharedBinMember, SharedEmptyingBill, ImportRecord, Setting,
+              CollectionArea, CalendarException)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",
            *(model.__name__ for model in ALL_MODELS)]

@@ -50,6 +50,7 @@ class WasteOrder(BaseModel):
     interval_weeks = IntegerField(null=True)
     waste_type = CharField(null=True)
     bin_size = IntegerField(null=True)
+    route_weekday = IntegerField(null=True)  # a route change: the new weekday (0 = Monday)
     extra_info = TextField(default="")
     price = money_field(null=True)  # price per emptying shown when ordering
     request_key = CharField(unique=True)  # one order per submitted form, however often sent
@@ -60,8 +61,8 @@ class WasteOrder(BaseModel):
     decision_note = TextField(null=True)
 
     CHANGE_KINDS = ("bin_count", "interval", "suspension", "termination")  # a resident's requests
-    RHYTHM_KINDS = ("bin_count", "interval", "change_bin")  # start a new stretch of the rhythm
-    KINDS = ("extra_emptying", *CHANGE_KINDS, "new_service", "change_bin")
+    RHYTHM_KINDS = ("bin_count", "interval", "change_bin", "route_change")  # start a new stretch of the rhythm
+    KINDS = ("extra_emptying", *CHANGE_KINDS, "new_service", "change_bin", "route_change")
     STATUSES = ("pending", "approved", "rejected", "cancelled")
 
     @classmethod

@@ -10,10 +10,11 @@ from formatting import format_date
 from models.clock import utcnow
 
 
-def feed(prop, emptyings, lang: str, name_of) -> bytes:
+def feed(prop, emptyings, lang: str, name_of, why_moved) -> bytes:
     """The feed of `emptyings` (schedule.PlannedEmptying, in date order): one event a day
     and waste type, with an alarm the evening before. `name_of(waste_type)` names a bin's
-    waste in the feed's language (it is called inside it)."""
+    waste in the feed's language (it is called inside it), `why_moved(emptying)` the
+    holidays or announced days that moved it."""
     stamp = utcnow().replace(tzinfo=dt.timezone.utc)
     calendar = Calendar()
     calendar.add("prodid", "-//Kotipiha//Emptying calendar//FI")
@@ -29,11 +30,11 @@ def feed(prop, emptyings, lang: str, name_of) -> bytes:
             if key in seen:
                 continue
             seen.add(key)
-            calendar.add_component(_event(prop, emptying, stamp, name_of(emptying.waste_type)))
+            calendar.add_component(_event(prop, emptying, stamp, name_of(emptying.waste_type), why_moved))
     return calendar.to_ical()
 
 
-def _event(prop, emptying, stamp, waste_name: str) -> Event:
+def _event(prop, emptying, stamp, waste_name: str, why_moved) -> Event:
     event = Event()
     event.add("uid", f"{emptying.day:%Y%m%d}-{emptying.waste_type}-{prop.id}@kotipiha")
     event.add("dtstamp", stamp)
@@ -43,8 +44,8 @@ def _event(prop, emptying, stamp, waste_name: str) -> Event:
     event.add("location", prop.address)
     event.add("transp", "TRANSPARENT")
     if emptying.moved:
-        event.add("description", _("Moved from %(date)s because of a public holiday.",
-                                   date=format_date(emptying.planned_day)))
+        event.add("description", _("Moved from %(date)s: %(reasons)s.",
+                                   date=format_date(emptying.planned_day), reasons=why_moved(emptying)))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", _("Put the bin out tonight: %(waste)s is emptied tomorrow (±1 day).",

@@ -1,20 +1,25 @@
-"""The municipality's data in the back office: prices, VAT and billing calendars
-(domain/administration.py). Administrators change them; customer service reads them."""
+"""The municipality's data in the back office: prices, VAT, billing calendars, billing
+settings, collection areas and announced days (domain/administration.py, domain/settings.py,
+domain/areas.py). Administrators change them; customer service reads them."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
-from flask import Blueprint, abort, flash, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
-from wtforms import DateField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from domain import administration
+from domain import administration, areas, schedule, settings
 from domain.errors import FieldError
+from domain.interest import parse_rates
+from domain.waste import RECYCLING_TYPES
 from formatting import DATE_INPUT_FORMATS
-from models import BillingCalendar, PriceListRow
+from models import BillingCalendar, CalendarException, CollectionArea, PriceListRow
 from models.clock import today
+from views.labels import label
 from views.helpers import Form, client_ip, get_or_404, redirect_after_post, render, staff_required
 from views.messages import apply_error, form_status, message
 
@@ -57,6 +62,81 @@ class PeriodForm(Form):
     report_by = _date_field(_l("Last day for readings"))
     billing_date = _date_field(_l("Billing day"))
     due_date = _date_field(_l("Due date"))
+
+
+SETTING_TEXTS = {
+    "MINIMUM_INVOICE": (_l("Smallest waste invoice (€)"),
+                        _l("Emptyings worth less wait for the next billing run.")),
+    "CREDIT_REFUND_THRESHOLD": (_l("Credit refunded from (€)"),
+                                _l("A smaller credit is deducted from the next invoice.")),
+    "WASTE_BASIC_FEE_BILLED_ON": (_l("Waste basic fee billed on"),
+                                  _l("The day of the year the basic fee goes out on its own invoice, "
+                                     "for example 15.2.")),
+    "WASTE_BASIC_FEE_ON_WASTE_INVOICE": (_l("Bill the waste basic fee on each customer's first waste invoice "
+                                            "of the year instead"), None),
+    "PAYMENT_STATEMENT_ACCOUNTS": (_l("Accounts read from account statements (camt.053)"),
+                                   _l("IBANs that get no payment notifications, one per line.")),
+    "REMINDER_FEE_PRIVATE": (_l("Reminder fee, private customers (€)"), None),
+    "REMINDER_FEE_BUSINESS": (_l("Reminder fee, business customers (€)"), None),
+    "CUTOFF_DEBT_LIMIT": (_l("Larger invoices from (€)"),
+                          _l("Water may be cut off some weeks after the first reminder of a larger invoice, "
+                             "some months after that of a smaller one.")),
+    "CUTOFF_WEEKS_LARGE_DEBT": (_l("Weeks from the first reminder to a cut-off, larger invoices"), None),
+    "CUTOFF_MONTHS_SMALL_DEBT": (_l("Months from the first reminder to a cut-off, smaller invoices"), None),
+    "COLLECTION_DAYS_AFTER_REMINDER": (_l("Days from the reminder to debt collection (waste, interest)"), None),
+    "LATE_INTEREST_REFERENCE_RATES": (_l("Reference rates by half-year (%)"),
+                                      _l("One per line: the half-year's first day and the rate, for example "
+                                         "1.1.2026 2,50. Late interest adds 7 points (8 for businesses).")),
+    "MINIMUM_INTEREST": (_l("Smallest interest invoiced (€)"), None),
+}
+SETTING_GROUPS = {"billing": _l("Billing"), "reminders": _l("Reminders and cut-offs"),
+                  "interest": _l("Late interest")}
+
+
+def _settings_form(formdata=None):
+    fields = {}
+    for item in settings.EDITABLE:
+        text, _hint = SETTING_TEXTS[item.key]
+        if item.is_flag:
+            fields[item.field] = BooleanField(text)
+        elif item.key in ("PAYMENT_STATEMENT_ACCOUNTS", "LATE_INTEREST_REFERENCE_RATES"):
+            fields[item.field] = TextAreaField(text, validators=[Optional(), Length(max=2000)])
+        else:
+            fields[item.field] = StringField(text, validators=[InputRequired(_l("Enter a value.")), Length(max=40)])
+    form_class = type("SettingsForm", (Form,), fields)
+    return form_class(formdata=formdata) if formdata is not None else form_class()
+
+
+def _shown_value(item, value: str) -> str:
+    """A setting as the page shows it: Finnish dates and decimal commas, one per line."""
+    if item.key == "LATE_INTEREST_REFERENCE_RATES":
+        return "\n".join(f"{d.day}.{d.month}.{d.year} {str(r).replace('.', ',')}" for d, r in parse_rates(value))
+    if item.key == "PAYMENT_STATEMENT_ACCOUNTS":
+        return "\n".join(a.strip() for a in value.split(",") if a.strip())
+    if item.key == "WASTE_BASIC_FEE_BILLED_ON":
+        month, day = value.split("-")
+        return f"{int(day)}.{int(month)}."
+    if item.is_euros:
+        return value.replace(".", ",")
+    return value
+
+
+class AreaForm(Form):
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Enter the name of the collection area.")),
+                                               Length(max=100)])
+    route_weekday = SelectField(_l("Emptying day"), coerce=int, validate_choice=False)
+    biowaste = BooleanField(_l("Biowaste is collected in the area"))
+    move_from = DateField(_l("Move the area's bins to this day from"), format=DATE_INPUT_FORMATS,
+                          validators=[Optional()])
+
+
+class AnnounceForm(Form):
+    day = _date_field(_l("Day"))
+    moved_to = DateField(_l("Emptyings that day move to"), format=DATE_INPUT_FORMATS, validators=[Optional()])
+    name_fi = StringField(_l("Reason in Finnish"), validators=[InputRequired(_l("Say why, in Finnish at least.")),
+                                                               Length(max=200)])
+    name_sv = StringField(_l("Reason in Swedish"), validators=[Optional(), Length(max=200)])
+    name_en = StringField(_l("Reason in English"), validators=[Optional(), Length(max=200)])
 
 
 class YearForm(Form):
@@ -187,3 +267,98 @@ def period(period_id):
                                                    year=item.period_start.year))
     return render("admin/period.html", status=form_status(form), item=item, form=form,
                   editable=item.billing_date > today())
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@staff_required
+def billing_settings():
+    shown = settings.shown(current_app.config)
+    form = _settings_form(formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        for row in shown:
+            form[row.editable.field].data = (row.value == "true" if row.editable.is_flag
+                                             else _shown_value(row.editable, row.value))
+    else:
+        _may_change()
+        if form.validate_on_submit():
+            values = {item.key: ("true" if form[item.field].data else "false") if item.is_flag
+                      else form[item.field].data or "" for item in settings.EDITABLE}
+            try:
+                changed = settings.save(current_user, values, current_app.config, ip=client_ip())
+            except FieldError as error:
+                apply_error(form, error)
+            else:
+                flash(_("Settings saved: %(count)d changed.", count=len(changed)), "success")
+                return redirect_after_post(url_for("admin.billing_settings"))
+    return render("admin/settings.html", status=form_status(form), form=form, shown=shown,
+                  groups=SETTING_GROUPS, texts=SETTING_TEXTS, shown_value=_shown_value)
+
+
+@bp.route("/areas")
+@staff_required
+def collection_areas():
+    return render("admin/areas.html", rows=areas.overview(today()))
+
+
+@bp.route("/area", methods=["GET", "POST"])
+@staff_required
+def collection_area():
+    name = request.values.get("name", "")
+    area = CollectionArea.get_or_none(CollectionArea.name == name) if name else None
+    form = AreaForm()
+    form.route_weekday.choices = [(d, label("weekday", d)) for d in range(schedule.SATURDAY)]
+    chosen = request.form.getlist("recycling") if request.method == "POST" else list(
+        area.recycling_types if area else ())
+    if request.method == "GET":
+        form.name.data = name
+        form.route_weekday.data = area.route_weekday if area else areas.weekday_of(name)
+        form.biowaste.data = area.biowaste if area else False
+    else:
+        _may_change()
+        if form.validate_on_submit():
+            try:
+                saved, moved = areas.save_area(current_user, form.name.data, route_weekday=form.route_weekday.data,
+                                               biowaste=form.biowaste.data, recycling=chosen,
+                                               move_from=form.move_from.data, today=today(), ip=client_ip())
+            except FieldError as error:
+                apply_error(form, error)
+            else:
+                flash(_("The collection area was saved.") + (" " + ngettext(
+                    "%(num)d contract moves to the new day.", "%(num)d contracts move to the new day.", moved)
+                    if moved else ""), "success")
+                return redirect_after_post(url_for("admin.collection_areas", _anchor=f"area-{saved.id}"))
+    return render("admin/area.html", status=form_status(form), form=form, area=area, chosen=chosen,
+                  recycling_types=RECYCLING_TYPES)
+
+
+@bp.route("/days", methods=["GET", "POST"])
+@staff_required
+def announced_days():
+    form = AnnounceForm()
+    if request.method == "POST":
+        _may_change()
+        if form.validate_on_submit():
+            try:
+                item = administration.announce_day(
+                    current_user, form.day.data, moved_to=form.moved_to.data,
+                    names={"fi": form.name_fi.data, "sv": form.name_sv.data, "en": form.name_en.data},
+                    today=today(), ip=client_ip())
+            except FieldError as error:
+                apply_error(form, error)
+            else:
+                flash(_("The day was announced: the emptying calendars follow it."), "success")
+                return redirect_after_post(url_for("admin.announced_days", _anchor=f"day-{item.id}"))
+    return render("admin/days.html", status=form_status(form), form=form, today=today(),
+                  days=administration.announced_days(today() - dt.timedelta(days=31)))
+
+
+@bp.route("/days/<int:day_id>/withdraw", methods=["POST"])
+@admin_required
+def withdraw_day(day_id):
+    item = get_or_404(CalendarException, day_id)
+    try:
+        administration.withdraw_day(current_user, item, today=today(), ip=client_ip())
+    except FieldError:
+        abort(409)
+    flash(_("The announced day was withdrawn."), "success")
+    return redirect_after_post(url_for("admin.announced_days"))

@@ -8,6 +8,7 @@ from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from wtforms import DateField, EmailField, HiddenField, RadioField, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from domain.settings import in_force
 from domain import eforms, sludge
 from domain.errors import FieldError
 from domain.waste import WasteSettings
@@ -39,7 +40,7 @@ class EForm(Form):
 
 
 def _settings():
-    return (WasteSettings.from_config(current_app.config), sludge.SludgeSettings.from_config(current_app.config))
+    return (WasteSettings.from_config(in_force()), sludge.SludgeSettings.from_config(in_force()))
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -52,8 +52,9 @@ def calendar_feed(token):
     plans = schedule.plans_for(waste.property_contracts(prop))
     start = today()
     emptyings = schedule.emptyings_of(plans, start, start + FEED_DAYS)
-    body = ics.feed(prop, emptyings, owner.language if owner else "fi",
-                    lambda waste_type: label("waste_type", waste_type))
+    lang = owner.language if owner else "fi"
+    body = ics.feed(prop, emptyings, lang, lambda waste_type: label("waste_type", waste_type),
+                    lambda e: ", ".join(schedule.holidays_between(e.planned_day, e.day, lang)))
     response = current_app.response_class(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="kotipiha.ics"'
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -9,7 +9,8 @@ from flask_login import current_user
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from domain import joining, schedule
+from domain.settings import in_force
+from domain import areas, joining, schedule
 from domain.errors import FieldError
 from domain.pricing import offered_bin_sizes
 from domain.waste import WasteSettings
@@ -100,7 +101,7 @@ class DecisionForm(Form):
 def _decision_form(application, formdata=None):
     """The decision form with a bin size and an interval for each bin service applied for."""
     wanted = [s for s in application.service_list() if s in joining.WASTE_TYPES]
-    cfg = WasteSettings.from_config(current_app.config)
+    cfg = WasteSettings.from_config(in_force())
     fields = {}
     lang = str(get_locale())
     for waste_type in wanted:
@@ -132,6 +133,7 @@ def decide(application_id):
     code = None
     if request.method == "GET":
         form.collection_area.data = application.municipality
+        form.route_weekday.data = areas.weekday_of(application.municipality)
     elif form.validate_on_submit():
         try:
             if request.form.get("decision") == "reject":

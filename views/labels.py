@@ -137,6 +137,7 @@ LABELS = {
         "termination": _l("End of the service"),
         "new_service": _l("New bin service"),
         "change_bin": _l("Change of bin"),
+        "route_change": _l("New emptying day"),
     },
     "order_status": {
         "pending": _l("Waiting for customer service"),

@@ -47,7 +47,7 @@ STAFF_NAV = (("staff.home", _l("Back office")), ("staff.requests", _l("Requests"
              ("staff.customers", _l("Customers")), ("staff.compost_register", _l("Composting register")),
              ("notices.index", _l("Notices")), ("staff_sludge.route", _l("Septic route")),
              ("staff_sorting.index", _l("Sorting guide")),
-             ("joining.queue", _l("New customers")), ("shared_bins.queue", _l("Shared bins")), ("staff.billing", _l("Billing")), ("admin.index", _l("Prices and calendars")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
+             ("joining.queue", _l("New customers")), ("shared_bins.queue", _l("Shared bins")), ("staff.billing", _l("Billing")), ("admin.index", _l("Administration")), ("staff.jobs_page", _l("Jobs")), ("staff.audit", _l("Audit log")))
 
 
 def nav_items() -> list[dict]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from domain.settings import in_force
 from domain import collection_points, disruptions, sludge, waste
 from domain.customers import update_billing_address
 from formatting import DATE_INPUT_FORMATS as DATE_FORMATS
@@ -63,7 +64,7 @@ def detail(property_id):
     points = list(prop.consumption_points.order_by(ConsumptionPoint.number))
     return render("properties/detail.html", {"orders": "properties/_orders.html"}, prop=prop,
                   summaries=waste.contract_summaries(prop, today()), points=points, **_orders_context(prop),
-                  tanks=sludge.overview(prop, sludge.SludgeSettings.from_config(current_app.config)),
+                  tanks=sludge.overview(prop, sludge.SludgeSettings.from_config(in_force())),
                   nearby=collection_points.nearest(prop) if prop.collection_point_id else [],
                   shared=list(SharedBin.of_property(prop)),
                   today=today(), unpaid=_unpaid(),

@@ -3,13 +3,14 @@ and invite the neighbours, confirm an invitation, set the shares, hand over the 
 person's role, leave; customer service approves. The rules are in domain/shared_bins.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from domain import shared_bins, waste
+from domain.settings import in_force
+from domain import areas, shared_bins, waste
 from domain.errors import FieldError
 from domain.pricing import offered_bin_sizes
 from formatting import DATE_INPUT_FORMATS, format_date, format_money
@@ -24,7 +25,7 @@ bp = Blueprint("shared_bins", __name__)
 
 
 def _settings():
-    return waste.WasteSettings.from_config(current_app.config), shared_bins.SharedBinSettings.from_config(current_app.config)
+    return waste.WasteSettings.from_config(in_force()), shared_bins.SharedBinSettings.from_config(in_force())
 
 
 class StartForm(Form):
@@ -215,6 +216,8 @@ def _decide_form(shared, formdata=None):
     form = DecideForm(formdata=formdata, prefix=f"b{shared.id}") if formdata is not None else DecideForm(
         prefix=f"b{shared.id}")
     form.route_weekday.choices = [(d, label("weekday", d)) for d in range(5)]
+    if formdata is None:
+        form.route_weekday.data = areas.weekday_of(shared.host.collection_area)
     return form
 
 

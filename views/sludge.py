@@ -2,12 +2,13 @@
 order an emptying for a week; staff's route list is in views/staff_sludge.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from domain.settings import in_force
 from domain import sludge
 from domain.errors import FieldError
 from domain.pricing import sludge_price
@@ -23,7 +24,7 @@ bp = Blueprint("sludge", __name__, url_prefix="/properties/<int:property_id>/was
 
 
 def settings() -> sludge.SludgeSettings:
-    return sludge.SludgeSettings.from_config(current_app.config)
+    return sludge.SludgeSettings.from_config(in_force())
 
 
 def _property_and_system(property_id, system_id=None):

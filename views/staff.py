@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 import backup
 import scheduler
+from domain.settings import in_force
 from domain import (bankfiles, compost, decisions, dunning, interest, jobs, payments, refunds, support, waste,
                     water)
 from domain import owner_change as ownership  # the view below has the module's name
@@ -215,7 +216,7 @@ def compost_csv():
 @bp.route("/billing", methods=["GET", "POST"])
 @staff_required
 def billing():
-    settings = BillingSettings.from_config(current_app.config)
+    settings = BillingSettings.from_config(in_force())
     if request.method == "POST":
         upload = request.files.get("payments")
         if upload is None or not upload.filename:
@@ -241,7 +242,7 @@ def billing():
                   refunds=list(Credit.refunds_due()), reminders=list(Reminder.latest()),
                   collection=list(dunning.collection_list(today()).limit(PAGE)),
                   problems=PAYMENT_PROBLEMS, statement_accounts=settings.statement_accounts,
-                  rates=interest.rate_statement(InterestSettings.from_config(current_app.config), today()))
+                  rates=interest.rate_statement(InterestSettings.from_config(in_force()), today()))
 
 
 PAYMENT_FILE_ERRORS = {
@@ -339,7 +340,7 @@ def owner_change(point_id):
                 raise FieldError("customer_number", "unknown_customer")
             invoice = ownership.change_owner(point, possession=form.possession.data, reading_value=form.reading.data,
                                           new_customer=new, staff=current_user,
-                                          settings=BillingSettings.from_config(current_app.config),
+                                          settings=BillingSettings.from_config(in_force()),
                                           today=today())
         except FieldError as error:
             apply_error(form, error)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from flask import Blueprint, abort, current_app, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from domain.settings import in_force
 from domain import schedule, sorting, support, waste
 from domain.calendar_grid import add_months, month_grid
 from models.clock import today
@@ -28,7 +29,7 @@ bp = Blueprint("waste", __name__, url_prefix="/properties/<int:property_id>")
 
 
 def settings() -> WasteSettings:
-    return WasteSettings.from_config(current_app.config)
+    return WasteSettings.from_config(in_force())
 
 
 def _property_and_contract(property_id, contract_id=None):
