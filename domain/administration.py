@@ -8,6 +8,8 @@ the billing calendars. Customer service sees the same read-only.
 - A VAT change from a date keeps every net price: each price in force that day gets a new
   row from that day with the new rate, its VAT-included price recomputed to the cent's
   hundredth (four decimals, as the price list stores them).
+- An empty installation starts from the example price list from a date; until the first
+  billing run its prices may be corrected in place (nothing can have used them).
 - A billing period's dates may be changed while its billing day is in the future; a year of
   a group's periods is added by carrying the previous year's dates over by a year.
 - The utility announces days without emptyings (an extra non-working day, or a day whose
@@ -27,8 +29,8 @@ from peewee import fn
 
 from database import as_date
 from domain.errors import FieldError
-from domain import schedule
-from models import AuditLog, BillingCalendar, CalendarException, PriceListRow, db
+from domain import price_list, schedule
+from models import AuditLog, BillingCalendar, BillingRun, CalendarException, PriceListRow, db
 
 UNIT_PRICE = Decimal("0.0001")
 KEY_FIELDS = ("component", "waste_type", "bin_size", "meter_size", "unit")
@@ -114,6 +116,39 @@ def set_price(actor, row: PriceListRow, unit_price: Decimal, valid_from: dt.date
                 PriceListRow.id == before.id).execute()
         AuditLog.record(actor, "price_set", made, before=old, after=_snapshot(made), ip=ip)
     return made
+
+
+def before_first_billing() -> bool:
+    """No billing run has been made: no invoice of Kotipiha's own can have used a price
+    (imported invoices carry their totals), so prices may still be corrected in place."""
+    return not BillingRun.select().exists()
+
+
+def correct_price(actor, row: PriceListRow, unit_price: Decimal, *, ip=None) -> PriceListRow:
+    """Before the first billing run: the price itself corrected, its dates kept."""
+    if not before_first_billing():
+        raise FieldError("unit_price", "price_in_use")
+    with db.atomic():
+        before = _snapshot(row)
+        row.unit_price = unit_price
+        row.save(only=[PriceListRow.unit_price])
+        AuditLog.record(actor, "price_corrected", row, before=before, after=_snapshot(row), ip=ip)
+    return row
+
+
+def start_price_list(actor, valid_from: dt.date, *, ip=None) -> int:
+    """An empty installation: the example price list (domain/price_list.py) from
+    `valid_from`, and billing calendars for that year and the next when there are none.
+    The prices are then corrected in place until the first billing run."""
+    if PriceListRow.select().exists():
+        raise FieldError("valid_from", "price_list_exists")
+    rows = [{**r, "valid_from": valid_from} for r in price_list.price_rows() if r["valid_to"] is None]
+    with db.atomic():
+        PriceListRow.insert_many(rows).execute()
+        if not BillingCalendar.select().exists():
+            BillingCalendar.insert_many(price_list.billing_calendar_rows(valid_from.year, valid_from.year + 1)).execute()
+        AuditLog.record(actor, "price_list_started", None, after={"valid_from": valid_from, "prices": len(rows)}, ip=ip)
+    return len(rows)
 
 
 def remove_price(actor, row: PriceListRow, *, today: dt.date, ip=None) -> None:

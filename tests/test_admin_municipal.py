@@ -10,7 +10,8 @@ import scheduler
 from domain import administration, areas, dunning, jobs, schedule, waste
 from domain.errors import FieldError
 from domain.settings import in_force
-from models import AuditLog, CalendarException, Reminder, Setting, WasteContract, WasteOrder
+from models import (AuditLog, BillingCalendar, BillingRun, CalendarException, PriceListRow, Reminder, Setting,
+                    WasteContract, WasteOrder)
 from models.clock import HELSINKI, set_clock
 from tests import factories
 from tests.conftest import login, make_app, post_form
@@ -221,3 +222,35 @@ def test_the_areas_pages(app, client):
     assert done.status_code == 303
     with app.app_context():
         assert WasteOrder.select().where(WasteOrder.kind == "route_change").count() == 1
+
+
+# -- an empty installation's price list ---------------------------------------------------------
+
+def test_an_empty_installation_starts_from_the_example_prices_and_corrects_them_until_billed(app, client):
+    with app.app_context():
+        factories.staff(username="paakayttaja", role="admin")
+    login(client, "paakayttaja")
+    assert "Aloita esimerkkihinnastosta" in client.get("/admin/").get_data(as_text=True)
+    assert post_form(client, "/admin/", {"valid_from": "1.1.2027"}).status_code == 303
+    with app.app_context():
+        water = PriceListRow.get(PriceListRow.component == "water")
+        assert (water.unit_price, water.valid_from, water.valid_to) == (Decimal("2.45"), dt.date(2027, 1, 1), None)
+        assert PriceListRow.select().where(PriceListRow.valid_from != dt.date(2027, 1, 1)).count() == 0
+        assert BillingCalendar.select(BillingCalendar.period_start.year).distinct().count() == 2  # 2027, 2028
+        assert json.loads(AuditLog.get(AuditLog.action == "price_list_started").after_json)["valid_from"] == "2027-01-01"
+    again = post_form(client, "/admin/", {"valid_from": "1.1.2027"}, page="/admin/prices")
+    assert again.status_code == 422  # once
+    page = f"/admin/prices/{water.id}"
+    assert post_form(client, f"{page}/correct", {"correct-unit_price": "2,1O"}, page=page).status_code == 422
+    assert post_form(client, f"{page}/correct", {"correct-unit_price": "2,10"}, page=page).status_code == 303
+    with app.app_context():
+        assert PriceListRow.get_by_id(water.id).unit_price == Decimal("2.10")
+        entry = AuditLog.get(AuditLog.action == "price_corrected")
+        assert (Decimal(json.loads(entry.before_json)["unit_price"]),
+                Decimal(json.loads(entry.after_json)["unit_price"])) == (Decimal("2.45"), Decimal("2.10"))
+        BillingRun.create(kind="water", billing_date=dt.date(2027, 4, 4), status="done")
+    # A billing run made: prices are no longer corrected, only changed from a later date.
+    assert "correct-unit_price" not in client.get(page).get_data(as_text=True)
+    assert post_form(client, f"{page}/correct", {"correct-unit_price": "2,20"}, page="/admin/prices").status_code == 422
+    with app.app_context():
+        assert PriceListRow.get_by_id(water.id).unit_price == Decimal("2.10")

@@ -52,6 +52,15 @@ class PriceForm(Form):
     valid_from = _date_field(_l("From"))
 
 
+class CorrectForm(Form):
+    unit_price = StringField(_l("Corrected price, VAT included (€)"),
+                             validators=[InputRequired(_l("Enter the price.")), Length(max=20)])
+
+
+class StartForm(Form):
+    valid_from = _date_field(_l("Prices valid from"))
+
+
 class VatForm(Form):
     vat_rate = StringField(_l("New VAT rate (%)"), validators=[InputRequired(_l("Enter the VAT rate.")),
                                                                Length(max=10)])
@@ -143,10 +152,24 @@ class YearForm(Form):
     year = IntegerField(_l("Year"), validators=[InputRequired(_l("Enter a year.")), NumberRange(2000, 2100)])
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @staff_required
 def index():
-    return render("admin/index.html")
+    """The administrator's pages; on an empty installation, the example price list to start from."""
+    empty = not PriceListRow.select().exists()
+    form = StartForm(data={"valid_from": today().replace(month=1, day=1)} if request.method == "GET" else None)
+    if request.method == "POST":
+        _may_change()
+        if form.validate_on_submit():
+            try:
+                made = administration.start_price_list(current_user, form.valid_from.data, ip=client_ip())
+            except FieldError as error:
+                apply_error(form, error)
+            else:
+                flash(_("%(count)d example prices added: correct them before the first billing run.", count=made),
+                      "success")
+                return redirect_after_post(url_for("admin.prices"))
+    return render("admin/index.html", status=form_status(form), empty=empty, form=form)
 
 
 @bp.route("/prices")
@@ -174,8 +197,26 @@ def price(row_id):
                 flash(_("The new price was saved."), "success")
                 return redirect_after_post(url_for("admin.prices", _anchor=f"price-{row.id}"))
     return render("admin/price.html", status=form_status(form), row=row, form=form,
-                  history=administration.price_history(row),
-                  today=today())
+                  history=administration.price_history(row), today=today(),
+                  correct_form=CorrectForm(prefix="correct") if administration.before_first_billing() else None)
+
+
+@bp.route("/prices/<int:row_id>/correct", methods=["POST"])
+@admin_required
+def correct_price(row_id):
+    row = get_or_404(PriceListRow, row_id)
+    form = CorrectForm(prefix="correct")
+    if form.validate_on_submit():
+        try:
+            amount = administration.parse_price(form.unit_price.data)
+            administration.correct_price(current_user, row, amount, ip=client_ip())
+        except FieldError as error:
+            apply_error(form, error)
+        else:
+            flash(_("The price was corrected."), "success")
+            return redirect_after_post(url_for("admin.price", row_id=row.id))
+    return render("admin/price.html", status=form_status(form), row=row, form=PriceForm(formdata=None),
+                  history=administration.price_history(row), today=today(), correct_form=form)
 
 
 @bp.route("/prices/<int:row_id>/remove", methods=["POST"])

@@ -26,6 +26,7 @@ MESSAGES = {
     "due_two_weeks": _l("The due date must be at least 14 days after the billing day."),
     "calendar_year_exists": _l("The group already has periods in %(year)d."),
     "calendar_no_previous_year": _l("The group has no periods in %(year)d to carry over."),
+    "price_list_exists": _l("The installation has a price list already."),
     # administration: settings, collection areas, announced days
     "setting_euros": _l("Write an amount in euros, for example 5,00."),
     "setting_month_day": _l("Write a day of the year, for example 15.2."),
