@@ -29,7 +29,7 @@ from peewee import fn
 
 from database import as_date
 from domain.errors import FieldError
-from domain import price_list, schedule
+from domain import per_context, price_list, schedule
 from models import AuditLog, BillingCalendar, BillingRun, CalendarException, PriceListRow, db
 
 UNIT_PRICE = Decimal("0.0001")
@@ -322,7 +322,7 @@ def announce_day(actor, day: dt.date, *, moved_to: dt.date | None, names: dict[s
         item = CalendarException.create(day=day, moved_to=moved_to, name_fi=names["fi"], name_sv=names["sv"],
                                         name_en=names["en"])
         AuditLog.record(actor, "day_announced", item, after=_exception_snapshot(item), ip=ip)
-    schedule.forget_announced()
+    per_context.forget()
     return item
 
 
@@ -333,4 +333,4 @@ def withdraw_day(actor, item: CalendarException, *, today: dt.date, ip=None) -> 
     with db.atomic():
         AuditLog.record(actor, "day_withdrawn", item, before=_exception_snapshot(item), ip=ip)
         item.delete_instance()
-    schedule.forget_announced()
+    per_context.forget()

@@ -2,8 +2,8 @@
 
 Properties name their area (`Property.collection_area`). An area saved on the admin page
 says which weekday its route drives, whether it has biowaste collection and which
-recyclables its route takes; once any area is saved, those replace the BIOWASTE_AREAS and
-RECYCLING_AREAS settings (domain/settings.py), unless the environment sets them.
+recyclables its route takes; for a saved area these replace what the BIOWASTE_AREAS and
+RECYCLING_AREAS settings give it (domain/settings.py), unless the environment sets them.
 
 A new contract in the area gets the area's weekday. When the route moves to another
 weekday from a date, each contract of the area running then that is emptied on another
@@ -17,12 +17,10 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import g
 from peewee import fn
 
-from domain import schedule
+from domain import per_context, schedule
 from domain.errors import FieldError
-from domain.settings import forget
 from domain.waste import RECYCLING_TYPES
 from models import AuditLog, CollectionArea, Property, WasteContract, WasteOrder, db
 from models.clock import utcnow
@@ -57,9 +55,18 @@ def overview(today: dt.date) -> list[AreaRow]:
 def weekday_of(area_name: str, default: int = DEFAULT_WEEKDAY) -> int:
     """The weekday a new contract in the area is emptied on (the areas are read once per
     request, however many are asked)."""
-    if "area_weekdays" not in g:
-        g.area_weekdays = dict(CollectionArea.select(CollectionArea.name, CollectionArea.route_weekday).tuples())
-    return g.area_weekdays.get(area_name, default)
+    weekdays = per_context.cached("area_weekdays", lambda: dict(
+        CollectionArea.select(CollectionArea.name, CollectionArea.route_weekday).tuples()), outside={})
+    return weekdays.get(area_name, default)
+
+
+def usual_weekday(area_name: str, default: int = DEFAULT_WEEKDAY) -> int:
+    """The weekday most of the area's bins are emptied on (for an area not saved yet)."""
+    count = fn.COUNT(WasteContract.id)
+    found = (WasteContract.select(WasteContract.route_weekday).join(Property)
+             .where(Property.collection_area == area_name).group_by(WasteContract.route_weekday)
+             .order_by(count.desc(), WasteContract.route_weekday).scalar())
+    return default if found is None else found
 
 
 def _snapshot(area: CollectionArea | None) -> dict | None:
@@ -95,8 +102,7 @@ def save_area(actor, name: str, *, route_weekday: int, biowaste: bool, recycling
         after = {**_snapshot(area), **({"move_from": move_from, "contracts_moved": moved} if move_from else {})}
         if before != _snapshot(area) or moved:
             AuditLog.record(actor, "area_saved", area, before=before, after=after, ip=ip)
-    forget()
-    g.pop("area_weekdays", None)
+    per_context.forget()
     return area, moved
 
 

@@ -48,10 +48,10 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 import holidays
-from flask import g, has_app_context
 from peewee import JOIN
 
 from database import as_date
+from domain import per_context
 from models import CalendarException, WasteContract, WasteOrder
 
 SUMMER_WEEKS = range(18, 41)
@@ -78,45 +78,29 @@ def _holiday_names(year: int, lang: str) -> dict[dt.date, str]:
 
 @dataclass
 class Announced:
-    """The days the utility announces: on each no emptyings; `moves` names the day they go
-    to instead of the next working day."""
+    """The days the utility announces (no emptyings on each; `moved_to` names the day they
+    go to instead of the next working day)."""
 
-    names: dict[dt.date, CalendarException] = field(default_factory=dict)
-    moves: dict[dt.date, dt.date] = field(default_factory=dict)
+    days: dict[dt.date, CalendarException] = field(default_factory=dict)
     _closed: dict[int, frozenset] = field(default_factory=dict)
 
     def closed(self, year: int) -> frozenset[dt.date]:
         """The days of `year` without emptyings: public holidays and announced days."""
         found = self._closed.get(year)
         if found is None:
-            found = self._closed[year] = _holiday_dates(year) | {d for d in self.names if d.year == year}
+            found = self._closed[year] = _holiday_dates(year) | {d for d in self.days if d.year == year}
         return found
 
 
-_NOTHING_ANNOUNCED = Announced()
-
-
 def announced() -> Announced:
-    """The announced days, read once per request or job (the app context); outside one
-    (the engine's own tests) there are none."""
-    if not has_app_context():
-        return _NOTHING_ANNOUNCED
-    found = g.get("announced_days")
-    if found is None:
-        rows = list(CalendarException.select())
-        found = Announced({r.day: r for r in rows}, {r.day: r.moved_to for r in rows if r.moved_to})
-        g.announced_days = found
-    return found
-
-
-def forget_announced() -> None:
-    """After a change on the admin page: the next call reads the days again."""
-    if has_app_context():
-        g.pop("announced_days", None)
+    """The announced days, read once per request or job; outside an app context (the
+    engine's own tests) there are none."""
+    return per_context.cached("announced_days", lambda: Announced({r.day: r for r in CalendarException.select()}),
+                              outside=Announced())
 
 
 def holiday_name(day: dt.date, lang: str = "fi") -> str | None:
-    exception = announced().names.get(day)
+    exception = announced().days.get(day)
     if exception is not None:
         return exception.name(lang)
     return _holiday_names(day.year, lang).get(day)
@@ -249,7 +233,7 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
     found = []
     segments = plan.segments
     days = announced()
-    closed, moves = days.closed, days.moves
+    closed = days.closed
     for i, terms in enumerate(segments):
         seg_start = max(terms.start, plan.start, start - dt.timedelta(days=7))
         seg_end = segments[i + 1].start - ONE_DAY if i + 1 < len(segments) else last_day
@@ -269,7 +253,9 @@ def planned_emptyings(plan: ContractPlan, start: dt.date, end: dt.date) -> list[
             if planned.weekday() < SATURDAY and planned not in closed(planned.year):
                 day = planned  # inline of next_working_day's common case: this loop is hot
             else:
-                day = _moved_day(planned, earliest, plan.end or dt.date.max, suspensions, moves.get(planned))
+                exception = days.days.get(planned)
+                day = _moved_day(planned, earliest, plan.end or dt.date.max, suspensions,
+                                 exception.moved_to if exception else None)
                 if day is None:
                     continue
             if start <= day <= end:

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
-from flask import current_app, g, has_app_context
+from flask import current_app
 
 import config as defaults
+from domain import per_context
 from domain.errors import FieldError
 from domain.iban import is_valid_iban, normalize
 from domain.interest import parse_rates
-from domain.waste import RECYCLING_TYPES
+from domain.waste import RECYCLING_TYPES, WasteSettings
 from models import AuditLog, CollectionArea, Setting, db
 from models.clock import utcnow
 
@@ -89,6 +90,7 @@ def _rates(raw: str) -> str:
 
 
 def _accounts(raw: str) -> str:
+    """IBANs one per line (or none) -> "FI…,FI…"."""
     found = [normalize(a) for a in re.split(r"[\n,;]+", raw) if a.strip()]
     if any(not is_valid_iban(a) for a in found):
         raise ValueError(raw)
@@ -101,6 +103,7 @@ class Editable:
     group: str  # billing | reminders | interest
     parse: Callable[[str], str]  # the text to store, or ValueError
     error: str  # the message code of a value it refuses
+    optional: bool = False  # may be left empty
 
     @property
     def field(self) -> str:
@@ -119,8 +122,8 @@ EDITABLE = (
     Editable("MINIMUM_INVOICE", "billing", _euros, "setting_euros"),
     Editable("CREDIT_REFUND_THRESHOLD", "billing", _euros, "setting_euros"),
     Editable("WASTE_BASIC_FEE_BILLED_ON", "billing", _month_day, "setting_month_day"),
-    Editable("WASTE_BASIC_FEE_ON_WASTE_INVOICE", "billing", _yes_no, ""),
-    Editable("PAYMENT_STATEMENT_ACCOUNTS", "billing", _accounts, "setting_accounts"),
+    Editable("WASTE_BASIC_FEE_ON_WASTE_INVOICE", "billing", _yes_no, "", optional=True),
+    Editable("PAYMENT_STATEMENT_ACCOUNTS", "billing", _accounts, "setting_accounts", optional=True),
     Editable("REMINDER_FEE_PRIVATE", "reminders", _euros, "setting_euros"),
     Editable("REMINDER_FEE_BUSINESS", "reminders", _euros, "setting_euros"),
     Editable("CUTOFF_DEBT_LIMIT", "reminders", _euros, "setting_euros"),
@@ -132,8 +135,6 @@ EDITABLE = (
 )
 BY_KEY = {e.key: e for e in EDITABLE}
 GROUPS = ("billing", "reminders", "interest")
-# What the collection areas page decides, unless the environment does.
-AREA_KEYS = ("BIOWASTE_AREAS", "RECYCLING_AREAS")
 
 
 def environment_keys(config) -> frozenset[str]:
@@ -142,41 +143,39 @@ def environment_keys(config) -> frozenset[str]:
 
 
 def _stored() -> dict[str, str]:
-    """The saved settings and the areas' keys, read once per app context."""
-    if not has_app_context():
-        return {}
-    found = g.get("stored_settings")
-    if found is None:
-        found = {row.key: row.value for row in Setting.select() if row.key in BY_KEY}
-        found.update(area_settings())
-        g.stored_settings = found
-    return found
+    """The saved settings, read once per app context."""
+    return per_context.cached("stored_settings", lambda: {
+        row.key: row.value for row in Setting.select() if row.key in BY_KEY}, outside={})
 
 
-def forget() -> None:
-    """After a change: the next `in_force()` reads the rows again."""
-    if has_app_context():
-        g.pop("stored_settings", None)
+def _saved_areas() -> list[CollectionArea]:
+    return per_context.cached("saved_areas", lambda: list(CollectionArea.select().order_by(CollectionArea.name)),
+                              outside=[])
 
 
 def in_force(config=None):
-    """`config` (the app's by default) with the saved settings over it, except keys set in
-    the environment."""
+    """`config` (the app's by default) with the saved settings and collection areas over
+    it, except keys set in the environment."""
     config = current_app.config if config is None else config
     fixed = environment_keys(config)
-    overlay = {k: v for k, v in _stored().items() if k not in fixed}
+    overlay = {**_stored(), **area_settings(config, _saved_areas())}
+    overlay = {k: v for k, v in overlay.items() if k not in fixed}
     return ChainMap(overlay, config) if overlay else config
 
 
-def area_settings() -> dict[str, str]:
-    """BIOWASTE_AREAS and RECYCLING_AREAS as the collection areas page sets them, once an
-    area is saved there (until then config.py's defaults or the environment decide)."""
-    areas = list(CollectionArea.select().order_by(CollectionArea.name))
-    if not areas:
+def area_settings(config, saved: list[CollectionArea]) -> dict[str, str]:
+    """BIOWASTE_AREAS and RECYCLING_AREAS with the saved areas as the page sets them; an
+    area not saved there keeps what `config` gives it."""
+    if not saved:
         return {}
-    recycling = ";".join(f"{kind}:" + ",".join(a.name for a in areas if kind in a.recycling_types)
-                         for kind in RECYCLING_TYPES)
-    return {"BIOWASTE_AREAS": ",".join(a.name for a in areas if a.biowaste), "RECYCLING_AREAS": recycling}
+    before = WasteSettings.from_config(config)
+    names = {a.name for a in saved}
+    biowaste = [n for n in before.biowaste_areas if n not in names] + [a.name for a in saved if a.biowaste]
+    recycling = ";".join(
+        f"{kind}:" + ",".join([n for n in before.recycling_areas.get(kind, ()) if n not in names] +
+                              [a.name for a in saved if kind in a.recycling_types])
+        for kind in RECYCLING_TYPES)
+    return {"BIOWASTE_AREAS": ",".join(biowaste), "RECYCLING_AREAS": recycling}
 
 
 @dataclass(frozen=True)
@@ -210,12 +209,8 @@ def save(actor, values: dict[str, str], config, *, ip=None) -> list[str]:
     for item in EDITABLE:
         if item.key in fixed or item.key not in values:
             continue
-        raw = values[item.key]
-        if not str(raw).strip() and item.key == "PAYMENT_STATEMENT_ACCOUNTS":
-            parsed[item.key] = ""
-            continue
         try:
-            parsed[item.key] = item.parse(str(raw))
+            parsed[item.key] = item.parse(str(values[item.key]))
         except (ValueError, InvalidOperation, ArithmeticError):
             raise FieldError(item.field, item.error) from None
     changed = [k for k, v in parsed.items() if v != _normal(k, current[k])]
@@ -229,12 +224,12 @@ def save(actor, values: dict[str, str], config, *, ip=None) -> list[str]:
                 row.value, row.changed_by, row.changed_at = parsed[key], actor, utcnow()
                 row.save()
             AuditLog.record(actor, "setting_changed", None, before=before, after={key: parsed[key]}, ip=ip)
-    forget()
+    per_context.forget()
     return changed
 
 
 def _normal(key: str, value: str) -> str:
     try:
-        return BY_KEY[key].parse(value) if value.strip() else value
+        return BY_KEY[key].parse(value)
     except (ValueError, InvalidOperation, ArithmeticError):
         return value

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from domain import administration, areas, schedule, settings
 from domain.errors import FieldError
 from domain.interest import parse_rates
-from domain.waste import RECYCLING_TYPES
+from domain.waste import RECYCLING_TYPES, WasteSettings
 from formatting import DATE_INPUT_FORMATS
 from models import BillingCalendar, CalendarException, CollectionArea, PriceListRow
 from models.clock import today
@@ -108,10 +108,12 @@ def _settings_form(formdata=None):
         text, _hint = SETTING_TEXTS[item.key]
         if item.is_flag:
             fields[item.field] = BooleanField(text)
-        elif item.key in ("PAYMENT_STATEMENT_ACCOUNTS", "LATE_INTEREST_REFERENCE_RATES"):
-            fields[item.field] = TextAreaField(text, validators=[Optional(), Length(max=2000)])
+            continue
+        required = Optional() if item.optional else InputRequired(_l("Enter a value."))
+        if item.key in ("PAYMENT_STATEMENT_ACCOUNTS", "LATE_INTEREST_REFERENCE_RATES"):
+            fields[item.field] = TextAreaField(text, validators=[required, Length(max=2000)])
         else:
-            fields[item.field] = StringField(text, validators=[InputRequired(_l("Enter a value.")), Length(max=40)])
+            fields[item.field] = StringField(text, validators=[required, Length(max=40)])
     form_class = type("SettingsForm", (Form,), fields)
     return form_class(formdata=formdata) if formdata is not None else form_class()
 
@@ -348,12 +350,14 @@ def collection_area():
     area = CollectionArea.get_or_none(CollectionArea.name == name) if name else None
     form = AreaForm()
     form.route_weekday.choices = [(d, label("weekday", d)) for d in range(schedule.SATURDAY)]
-    chosen = request.form.getlist("recycling") if request.method == "POST" else list(
-        area.recycling_types if area else ())
+    # An area not saved yet starts from what is in force for it now.
+    cfg = WasteSettings.from_config(settings.in_force())
+    chosen = request.form.getlist("recycling") if request.method == "POST" else [
+        t for t in RECYCLING_TYPES if name in cfg.recycling_areas.get(t, ())]
     if request.method == "GET":
         form.name.data = name
-        form.route_weekday.data = area.route_weekday if area else areas.weekday_of(name)
-        form.biowaste.data = area.biowaste if area else False
+        form.route_weekday.data = area.route_weekday if area else areas.usual_weekday(name)
+        form.biowaste.data = name in cfg.biowaste_areas
     else:
         _may_change()
         if form.validate_on_submit():
