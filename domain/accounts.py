@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from domain import emails
 from outbound import mail
-from domain.errors import FieldError
+from domain.errors import FieldError, unique_or
 from models.clock import today, utcnow
 from domain.passwords import hash_password, password_problem, verify_password
 from models import (AuditLog, Customer, EmailChange, Invoice, JoinApplication, LoginAttempt, PasswordReset, User,
@@ -96,7 +96,7 @@ def register(data: Registration, *, ip: str | None = None, settings=None) -> Use
                                                         data.first_name, data.last_name))
     if problem:
         raise FieldError("password", f"password_{problem}")
-    with db.atomic():
+    with unique_or("username", "username_taken"):
         user = User.create(
             customer=customer, username=username, email=email,
             first_name=data.first_name.strip(), last_name=data.last_name.strip(),
@@ -312,7 +312,7 @@ def update_profile(user: User, *, first_name, last_name, phone, email, language,
     user.first_name, user.last_name = first_name.strip(), last_name.strip()
     user.phone, user.email, user.language = phone.strip(), email, language
     after = {f: getattr(user, f) for f in before}
-    with db.atomic():
+    with unique_or("email", "email_taken"):
         user.save()
         AuditLog.record(user, "profile_update", user, before=before, after=after, ip=ip)
         if changing:
@@ -363,7 +363,7 @@ def create_staff_user(*, username, email, first_name, last_name, password, role=
     problem = password_problem(password, personal=(username, email.split("@")[0], first_name, last_name))
     if problem:
         raise FieldError("password", f"password_{problem}")
-    with db.atomic():
+    with unique_or("username", "username_taken"):
         user = User.create(username=username, email=email, first_name=first_name.strip(),
                            last_name=last_name.strip(), password_hash=hash_password(password),
                            role=role, language="fi")

@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from peewee import fn
 
 from database import as_date
-from domain.errors import FieldError
+from domain.errors import FieldError, unique_or
 from domain import per_context, price_list, schedule
 from models import AuditLog, BillingCalendar, BillingRun, CalendarException, PriceListRow, db
 
@@ -269,7 +269,7 @@ def _next_year(day: dt.date) -> dt.date:
 def add_year(actor, group: str, year: int, *, ip=None) -> int:
     """The group's periods of `year`: the year before's, each date a year later (a period
     that ends on a month's last day still does). Returns how many periods were made."""
-    with db.atomic():
+    with unique_or("year", "calendar_year_exists", year=year):
         if periods(group, year).exists():
             raise FieldError("year", "calendar_year_exists", year=year)
         made = []
@@ -318,7 +318,7 @@ def announce_day(actor, day: dt.date, *, moved_to: dt.date | None, names: dict[s
             raise FieldError("moved_to", "announced_move_range", days=MOVE_AT_MOST_DAYS)
         if moved_to.weekday() == 6 or schedule.holiday_name(moved_to) is not None:  # a Sunday, a holiday
             raise FieldError("moved_to", "announced_move_closed")
-    with db.atomic():
+    with unique_or("day", "announced_exists"):
         item = CalendarException.create(day=day, moved_to=moved_to, name_fi=names["fi"], name_sv=names["sv"],
                                         name_en=names["en"])
         AuditLog.record(actor, "day_announced", item, after=_exception_snapshot(item), ip=ip)

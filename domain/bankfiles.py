@@ -287,7 +287,9 @@ def _payment(amount_node, currency_node, paid_on, reference, payer, identity, pr
     amount = amount_node if isinstance(amount_node, Decimal) else Decimal(_value(amount_node) or "0")
     currency = (currency_node.get("Ccy") if currency_node is not None else None) or "EUR"
     if problem is None and currency != "EUR":
-        problem = "currency"
+        # Money taken back (a debit reversal) is a return whatever its currency: it must be
+        # shown as one, not as a payment in another currency.
+        problem = "returned" if reversal else "currency"
     if not amount.is_finite() or abs(amount) > MAX_AMOUNT * 1000:
         raise PaymentFileError("entry_incomplete")
     return BankPayment(paid_on, amount, cap_text(reference, 64) or "", cap_text(payer), _key(*identity, amount),

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from domain import accounts
-from domain.errors import FieldError
+from domain.errors import FieldError, unique_or
 from domain.money import largest_remainder
 from domain.positions import MeterPosition
 from models import AuditLog, BillingCalendar, ConsumptionPoint, Meter, Property, Reading, db
@@ -150,7 +150,7 @@ def replace_meter(user, old: Meter, *, day: dt.date, final_value: int | None, ne
             raise FieldError("final_value", "below_previous", date=previous.day, value=previous.value)
     if start_value < 0:
         raise FieldError("value", "negative")
-    with db.atomic():
+    with unique_or("new_meter", "meter_exists"):
         if final_value is not None:
             Reading.delete().where((Reading.meter == old) & (Reading.read_on == day)).execute()
             Reading.create(meter=old, read_on=day, value=final_value, source="utility" if by_staff else "resident",

@@ -55,7 +55,7 @@ EXPECTED = {
     # Two CHF credits in one entry, one more, and two debit reversals kept as money back.
     "viafintech-camt054.001.04-postfinance.xml": [
         ("15.00", "CHF", "currency"), ("9.00", "CHF", "currency"), ("56.56", "CHF", "currency"),
-        ("-6.00", "CHF", "currency"), ("-15.53", "CHF", "currency")],
+        ("-6.00", "CHF", "returned"), ("-15.53", "CHF", "returned")],
 }
 
 

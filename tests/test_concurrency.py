@@ -26,6 +26,8 @@ def served(tmp_path):
         meter = Meter.create(point=point, number="21000777", size="DN20", installed_on=dt.date(2020, 1, 1))
         Reading.create(meter=meter, read_on=dt.date(2025, 11, 20), value=500)
         factories.staff(username="kassa")
+        for n in range(3):
+            factories.staff(username=f"paakayttaja{n}", role="admin")
         invoice = factories.invoice(user.customer, total=Decimal("80.00"))
         ids = {"point": point.id, "meter": meter.id, "invoice": invoice.id, "reference": invoice.reference}
     if not db.is_closed():
@@ -117,3 +119,30 @@ def test_twenty_identical_support_replies_make_one_message(served):
     assert all(s < 500 for s in statuses), statuses
     with app.app_context():
         assert SupportMessage.select().where(SupportMessage.thread == thread.id).count() == 1
+
+
+def test_three_administrators_announcing_the_same_day_at_once_get_one_day_and_no_error(served):
+    from models import CalendarException
+    server, app, _ids = served
+    days = [dt.date.today() + dt.timedelta(days=10 + n) for n in range(12)]
+    browsers = []
+    for n in range(3):
+        browser = server.client()
+        browser.login(f"paakayttaja{n}", factories.PASSWORD)
+        browsers.append((browser, browser.token("/admin/days")))
+
+    def send(job):
+        (browser, token), day = job
+        return browser.copy().post("/admin/days", {"day": f"{day.day}.{day.month}.{day.year}", "moved_to": "",
+                                                   "name_fi": "Henkilöstöpäivä", "name_sv": "", "name_en": ""},
+                                   token=token)
+
+    # Every day announced by all three at once, twelve days in one burst: the race is met.
+    with ThreadPoolExecutor(12) as pool:
+        responses = list(pool.map(send, [(b, d) for d in days for b in browsers]))
+    assert all(r.status_code < 500 for r in responses), [r.status_code for r in responses]
+    assert sorted(r.status_code for r in responses) == [303] * 12 + [422] * 24
+    assert all("already announced" in r.text or "on jo ilmoitettu" in r.text
+               for r in responses if r.status_code == 422)
+    with app.app_context():
+        assert CalendarException.select().where(CalendarException.day.in_(days)).count() == 12
