@@ -65,13 +65,17 @@ def make_backup(database, instance_path: str, target_dir: str, keep: int) -> Pat
         n += 1
         folder = Path(target_dir) / f"{PREFIX}{stamp}-{n}"
     partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True)
+    _private_dir(Path(target_dir))
+    partial.mkdir(mode=0o700)
+    partial.chmod(0o700)
     manifest = {"created_at": now().isoformat(), "code_schema_version": migrations.latest_version()}
     if isinstance(_real(database), PostgresqlDatabase):
+        _private_file(partial / "kotipiha.dump")
         _pg_dump(database, partial / "kotipiha.dump")
         manifest["database"] = "postgresql"
     else:
         source = sqlite3.connect(_sqlite_path(database), timeout=30)
+        _private_file(partial / DB_FILE)  # SQLite keeps the mode of a file that exists
         target = sqlite3.connect(partial / DB_FILE)
         try:
             source.backup(target, pages=256)  # in steps, so writers are never held up for long
@@ -85,10 +89,27 @@ def make_backup(database, instance_path: str, target_dir: str, keep: int) -> Pat
         if (Path(instance_path) / name).exists():
             shutil.copy2(Path(instance_path) / name, partial / name)
             (partial / name).chmod(0o600)
+    _private_file(partial / "manifest.json")
     (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    for path in partial.iterdir():  # whatever else SQLite or pg_dump left, and whatever the umask
+        path.chmod(0o600)
     partial.rename(folder)  # a folder without ".partial" is always complete
     prune(target_dir, keep)
     return folder
+
+
+def _private_dir(path: Path) -> None:
+    """The backup folder: only the app's user may enter it (password hashes and the secret
+    key are inside), whatever the umask."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+
+
+def _private_file(path: Path) -> None:
+    """An empty file only the app's user may read, made before anything is written to it."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    path.chmod(0o600)
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -113,3 +113,23 @@ def test_db_upgrade_backs_up_first_and_refuses_a_newer_database(tmp_path):
         conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
     refused = runner.invoke(args=["db", "upgrade"])
     assert refused.exit_code != 0 and "upgrade the code" in refused.output
+
+
+def test_flask_backup_leaves_the_folder_0700_and_every_file_0600_whatever_the_umask(tmp_path):
+    import os
+    import stat
+    target = tmp_path / "backups"
+    app = make_app(tmp_path / "live", BACKUP_DIR=str(target))
+    (Path(app.instance_path) / "secret_key").write_text("s" * 64)
+    old = os.umask(0o002)  # a careless shell: files 0664, folders 0775
+    try:
+        result = app.test_cli_runner().invoke(args=["backup"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    [folder] = backup.backups(str(target))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    files = list(folder.iterdir())
+    assert {f.name for f in files} >= {"kotipiha.sqlite3", "manifest.json", "secret_key"}
+    assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}

@@ -68,9 +68,14 @@ def test_one_log_line_per_request_with_its_id_and_the_user_id_never_the_name(cli
     assert response.headers["X-Request-ID"] == record.request_id
 
 
-def test_healthz_tells_the_database_scheduler_outbox_and_last_backup(tmp_path):
+def test_healthz_tells_staff_the_database_scheduler_outbox_and_last_backup(tmp_path):
     app = make_app(tmp_path, BACKUP_ENABLED=True)
     client = app.test_client()
+    with app.app_context():
+        factories.staff(username="valvoja")
+    anonymous = client.get("/healthz")
+    assert anonymous.status_code == 200 and anonymous.get_json() == {"status": "degraded"}  # the status alone
+    login(client, "valvoja")
     first = client.get("/healthz").get_json()
     assert first["database"]["ok"] and first["database"]["schema_version"] == first["database"]["code_version"]
     assert (first["status"], first["late"]) == ("degraded", ["backup"])  # enabled, none made yet
@@ -108,6 +113,13 @@ def test_metrics_only_to_allowed_addresses(client):
     client.get("/login")
     page = client.get("/metrics")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/plain; version=")
+    text = page.get_data(as_text=True)
+    assert "kotipiha_schema_version" in text and "kotipiha_scheduler_lease_alive 0.0" in text
+    # Made-up methods share one label value: a scraper cannot be made to grow a series each.
+    for n in range(5):
+        client.open("/login", method=f"BREW{n}")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "BREW" not in text and 'method="other"' in text
     text = page.get_data(as_text=True)
     assert re.search(r'kotipiha_requests_total\{endpoint="auth.login",method="GET",status="200"\} [1-9]', text)
     assert 'kotipiha_request_duration_seconds_count{endpoint="auth.login"}' in text

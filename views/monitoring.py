@@ -5,9 +5,10 @@ Prometheus.
   one; the response carries it back and the log line names it, with the user's id (never a
   name or an address), the endpoint, the status and the duration. `LOG_FORMAT=json` writes
   each log record as one JSON object.
-- `/healthz` answers 200 while the database answers (503 when it does not) and tells the
-  scheduler lease, the outbox backlog and the last backup; `status` is "degraded" when one
-  of those is late.
+- `/healthz` answers 200 while the database answers (503 when it does not); `status` is
+  "degraded" when the scheduler lease, the outbox or the last backup is late. Anyone gets
+  the status alone; the details (schema version, lease, outbox counts, backup times) go to
+  logged-in staff, and the same facts are gauges of `/metrics`.
 - `/metrics` (from METRICS_ALLOW addresses only): requests and their durations per
   endpoint, job runs by result, and the queues (outbox, push, what waits for staff). Under
   gunicorn every worker's counters are added up (PROMETHEUS_MULTIPROC_DIR, set by
@@ -39,6 +40,7 @@ bp = Blueprint("monitoring", __name__)
 log = logging.getLogger("kotipiha.request")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 OUTBOX_LATE_MINUTES = 30
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BACKUP_LATE_HOURS = 36
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -68,10 +70,11 @@ def _finish(response):
     started = g.pop("request_started", None)
     if started is None:
         return response
+    method = request.method if request.method in KNOWN_METHODS else "other"  # bounded label values
     seconds = time.perf_counter() - started
     endpoint = request.endpoint or "unknown"  # never the raw path: ids would make endless labels
     response.headers["X-Request-ID"] = g.request_id
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     DURATION.labels(endpoint).observe(seconds)
     user = current_user.get_id().split(".")[0] if current_user and current_user.is_authenticated else None
     log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code, seconds * 1000,
@@ -157,6 +160,8 @@ def health():
         late.append("backup")
     if late:
         report.update(status="degraded", late=late)
+    if not (current_user.is_authenticated and current_user.is_staff):
+        report = {"status": report["status"]}  # the world learns nothing it could use
     response = jsonify(report)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -201,6 +206,20 @@ class QueueCollector:
                 ("join_applications_pending", JoinApplication.select().where(JoinApplication.status == "pending"))):
             queues.add_metric([name], query.count())
         yield queues
+        # What /healthz tells staff only.
+        yield GaugeMetricFamily("kotipiha_schema_version", "The database's schema version",
+                                value=db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0)
+        lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
+        yield GaugeMetricFamily("kotipiha_scheduler_lease_alive", "1 while a scheduler holds its lease",
+                                value=int(bool(lease and lease.expires_at > utcnow())))
+        try:
+            last = backup.latest(current_app.config["BACKUP_DIR"])
+        except (OSError, ValueError, KeyError):
+            last = None
+        backups = GaugeMetricFamily("kotipiha_backup_last_timestamp_seconds", "When the last backup was made")
+        if last:
+            backups.add_metric([], last["created_at"].replace(tzinfo=dt.timezone.utc).timestamp())
+        yield backups
 
 
 @bp.route("/metrics")
