@@ -53,12 +53,19 @@ class Reject(ValueError):
 
 # -- values ---------------------------------------------------------------------------------
 
+MAX_TEXT = 255  # the longest text Kotipiha stores in a field (PostgreSQL refuses more)
+MAX_CELL = 1000  # no cell of any column is longer (a longer one is a broken file, not data)
+
+
 def text(value: str) -> str:
-    return value.strip()
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise Reject(f"longer than {MAX_TEXT} characters ({len(value)})")
+    return value
 
 
 def upper(value: str) -> str:
-    return value.strip().upper()  # addresses are stored in capitals
+    return text(value).upper()  # addresses are stored in capitals
 
 
 def integer(value: str) -> int:
@@ -357,9 +364,25 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     content = decode(path.read_bytes())
     first = content.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
+    # The csv module's own cell limit (128 KiB) would end the whole file with an exception:
+    # cells are read whole here, and a row with a cell over MAX_CELL is rejected by its line.
+    csv.field_size_limit(max(len(content) + 1, csv.field_size_limit()))
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    header = next(reader, [])
-    rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
+    try:
+        header = next(reader, [])
+    except csv.Error as error:
+        raise Reject(f"the header cannot be read: {error}") from None
+    rows = []
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a broken line is rejected like any other bad row
+            rows.append((reader.line_num, Reject(f"cannot be read as CSV: {error}")))
+            continue
+        if any(c.strip() for c in cells):
+            rows.append((reader.line_num, cells))
     return header, rows
 
 
@@ -392,7 +415,9 @@ def map_header(table: Table, header: list[str]) -> list[str | None]:
     return names
 
 
-def parse_row(table: Table, names: list[str | None], cells: list[str]) -> dict:
+def parse_row(table: Table, names: list[str | None], cells: list[str] | Reject) -> dict:
+    if isinstance(cells, Reject):
+        raise cells
     if len(cells) > len(names):
         raise Reject(f"{len(cells)} cells, the header has {len(names)}")
     values = {}
@@ -400,6 +425,8 @@ def parse_row(table: Table, names: list[str | None], cells: list[str]) -> dict:
     for name, cell in zip(names, cells):
         if name is None:
             continue
+        if len(cell) > MAX_CELL:
+            raise Reject(f"{name}: longer than {MAX_CELL} characters ({len(cell)})")
         if cell.strip() == "":
             if columns[name].required:
                 raise Reject(f"{name} is empty")
@@ -604,13 +631,14 @@ class Importer:
             position = map_header(BY_ENTITY["invoice"], header).index("id")
         except (Reject, ValueError):
             return set()
-        return {cells[position].strip() for _line, cells in rows if len(cells) > position}
+        return {cells[position].strip() for _line, cells in rows
+                if not isinstance(cells, Reject) and len(cells) > position}
 
     @staticmethod
     def open_file(table: Table, path: Path, report: FileReport) -> tuple[list, list]:
         """The column names and rows of a file; none when its header is wrong (line 1)."""
-        header, rows = read_rows(path)
         try:
+            header, rows = read_rows(path)
             return map_header(table, header), rows
         except Reject as error:
             report.rejected.append((1, str(error)))

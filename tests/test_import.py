@@ -245,3 +245,18 @@ def test_the_readme_documents_every_file_with_the_sample_header_and_an_example_r
     header, first = legacy_import.decode((SAMPLE / table.files[1]).read_bytes()).split("\r\n")[:2]
     assert header == ";".join(c.finnish for c in table.columns)
     assert f"{header}\n{first}\n" in section, f"the README should show {table.files[1]}'s first two lines"
+
+
+def test_a_200_kb_cell_or_a_broken_line_is_a_file_line_error_like_every_bad_row(app, runner, tmp_path):
+    """The csv module's own limit would end the run with a traceback (audit #22, 17)."""
+    write(tmp_path / "big", "customers.csv",
+          "id;name;billing_street;billing_postal_code;billing_post_office\n"
+          f"C1;{'A' * 200_000};Kuja 1;45100;Kouvola\n"
+          f"C2;Aino Aalto;{'K' * 300};45100;Kouvola\n"
+          "C3;Eero Eka;Kuja 3;45100;Kouvola\n")
+    result = runner.invoke(args=["import", str(tmp_path / "big")])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "customers.csv:2: rejected: name: longer than 1000 characters (200000)" in result.output
+    assert "customers.csv:3: rejected: billing_street: longer than 255 characters (300)" in result.output
+    with app.app_context():
+        assert [c.name for c in Customer.select()] == ["Eero Eka"]
