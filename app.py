@@ -23,7 +23,7 @@ from extensions import babel, compress, csrf, htmx, login_manager
 from models import LANGUAGES, User
 from models.clock import utcnow
 from views import monitoring, register_blueprints
-from views.helpers import IdConverter, Visitor
+from views.helpers import CleanParams, IdConverter, Visitor
 
 ROOT = Path(__file__).resolve().parent
 
@@ -42,6 +42,8 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 
     database.init_app(app)
     _init_extensions(app)
+    # No control characters in any query or form value (after htmx-flask set its class).
+    app.request_class = type("Request", (app.request_class,), {"parameter_storage_class": CleanParams})
     _init_security(app)
     _init_templates(app)
 

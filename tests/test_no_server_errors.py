@@ -75,3 +75,36 @@ def test_the_composting_form_without_extra_info_is_taken_not_a_crash(app, world)
     response = post_form(client, "/compost/new", {"property": ids["property_id"], "request_key": "c1", **fields})
     assert response.status_code == 303
     assert CompostNotice.get().extra_info == ""
+
+
+CONTROL = "ab\x00\x01\x08\x0b\x1b\x7f\u202e"  # NUL, C0 controls, DEL, a bidi override
+LONG = "ä" * 10_000
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "staff"])
+def test_every_text_input_of_every_page_takes_control_characters_and_long_text_without_a_server_error(
+        app, world, role):
+    """Every field of every form (GET search forms and POST forms alike) and every query
+    parameter the pages name, sent with control characters, a NUL and overlong text."""
+    user, staff, ids = world
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, user.username if role == "resident" else staff.username)
+    page = client.get("/account/" if role != "anonymous" else "/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    walked = 0
+    for rule, url in _urls(app, ids, huge=False):
+        page = client.get(url).get_data().decode("utf-8", "replace") if "GET" in rule.methods else ""
+        names = (set(FORM_FIELD.findall(page)) - {"csrf_token"}) | {"q", "month", "day", "page", "lang", "next"}
+        for value in (CONTROL, CONTROL + LONG):
+            if "GET" in rule.methods:
+                query = {n: value for n in names}
+                _check(client.get(url, query_string=query), f"GET {url} as {role} with {value[:12]!r}")
+                _check(client.get(url, query_string=query, headers={"HX-Request": "true"}), f"htmx GET {url}")
+                broken = "&".join(f"{n}=%ED%A0%80%FF%00" for n in names)  # not UTF-8 at all
+                _check(client.get(url, query_string=broken), f"GET {url} with bytes that are not UTF-8")
+            if "POST" in rule.methods and rule.endpoint not in SKIP:
+                _check(client.post(url, data={"csrf_token": token, **{n: value for n in names}}),
+                       f"POST {url} as {role} with {value[:12]!r}")
+            walked += 1
+    assert walked > 200  # the walk reached the URL map, not a few pages
