@@ -190,3 +190,32 @@ def test_the_basic_fee_invoice_is_explained_like_every_other(client, app):
     login(client, user.username)
     page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert "Jätehuollon perusmaksu" in page and "3 as. × 32,00" in page and "96,00" in page  # 3 × 32,00 €
+
+
+def test_every_invoice_card_shows_its_date_due_date_amount_and_status(app, client):
+    """Paid and credit invoices too, not only open and overdue ones (audit #22, 20)."""
+    set_clock(dt.datetime(2026, 11, 23, 9, 0, tzinfo=HELSINKI))
+    with app.app_context():
+        user = factories.resident(username="korttimaija")
+        owner = user.customer
+        cards = [factories.invoice(owner, number="7000001", invoice_date=dt.date(2026, 5, 4),
+                                   due_date=dt.date(2026, 5, 25), total=Decimal("41.58"), status="paid"),
+                 factories.invoice(owner, number="7000002", invoice_date=dt.date(2026, 8, 3),
+                                   due_date=dt.date(2026, 8, 24), total=Decimal("63.10")),
+                 factories.invoice(owner, number="7000003", invoice_date=dt.date(2026, 11, 2),
+                                   due_date=dt.date(2026, 11, 30), total=Decimal("12.40")),
+                 factories.invoice(owner, number="7000004", invoice_date=dt.date(2026, 6, 1),
+                                   due_date=dt.date(2026, 6, 22), total=Decimal("-8.05"), status="credit")]
+    login(client, "korttimaija")
+    page = client.get("/invoices/").get_data(as_text=True)
+    items = re.findall(r'<li class="invoice-item[^"]*">(.*?)</li>', page, re.S)
+    expected = {"7000001": ("4.5.2026", "25.5.2026", "41,58", "Maksettu"),
+                "7000002": ("3.8.2026", "24.8.2026", "63,10", "Erääntynyt"),
+                "7000003": ("2.11.2026", "30.11.2026", "12,40", "Avoin"),
+                "7000004": ("1.6.2026", "22.6.2026", "-8,05", "Hyvitys")}
+    assert len(items) == len(cards) == 4
+    for item in items:
+        number = re.search(r">(\d{7})</a>", item)[1]
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item)).replace("\u2212", "-")
+        for part in expected[number]:
+            assert part in text, (number, part, text)
