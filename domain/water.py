@@ -9,7 +9,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from domain import accounts
@@ -273,6 +273,25 @@ def monthly_consumption(point: ConsumptionPoint, spans=None) -> dict[dt.date, De
         for month, part in apportion(start, end, m3).items():
             months[month] += part
     return dict(sorted(months.items()))
+
+
+SHOWN = Decimal("0.1")  # m³ are shown to one decimal
+
+
+def shown_months(months: dict[dt.date, Decimal]) -> dict[dt.date, Decimal]:
+    """The months as shown, to 0,1 m³, adding up to each year's total as shown: the year is
+    rounded once (half up) and its tenths go to the months by largest remainder (the earlier
+    month first on a tie). A month, quarter and year shown side by side then add up as
+    shown; rounding each month on its own made a year of 85,0 m³ read 84,8 in its months."""
+    by_year: dict[int, list[dt.date]] = defaultdict(list)
+    for month in sorted(months):
+        by_year[month.year].append(month)
+    shown = {}
+    for year, keys in by_year.items():
+        exact = [Fraction(months[m]) for m in keys]
+        total = Decimal(sum(months[m] for m in keys)).quantize(SHOWN, rounding=ROUND_HALF_UP)
+        shown.update(zip(keys, largest_remainder(exact, total, SHOWN)))
+    return dict(sorted(shown.items()))
 
 
 def group_consumption(months: dict[dt.date, Decimal], by: str) -> list[tuple[str, Decimal]]:

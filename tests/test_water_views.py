@@ -206,3 +206,31 @@ def test_the_chart_has_axes_the_year_before_and_the_same_numbers_in_its_table(cl
     # The table's months add up to what the readings in each year show the chart drew.
     cells = re.findall(r'<tr><th scope="row">(\d+)</th><td class="num">([\d,]+)</td><td class="num">([\d,]+)</td></tr>', page)
     assert len(cells) == 12
+
+
+def test_a_years_months_add_up_to_the_year_as_shown(app, client):
+    """85 m³ over 2025 by days: each month rounded on its own showed 84,9 m³ in the months
+    and 85,0 in the year (audit #22, 19). By hand: 85 × 31/365 = 7,219, × 28/365 = 6,521,
+    × 30/365 = 6,986; the year's 850 tenths are 845 rounded down plus five, to the four
+    30-day months (remainder 0,086) and February (0,021): 7,2 ×7 + 6,6 + 7,0 ×4 = 85,0."""
+    set_clock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=HELSINKI))
+    with app.app_context():
+        user = factories.resident(username="summamaija")
+        prop = user.customer.properties.get()
+        point = ConsumptionPoint.create(number="100885", property=prop, billing_group="1", persons=2)
+        meter = Meter.create(point=point, number="21000885", size="DN20", installed_on=dt.date(2025, 1, 1),
+                             start_reading=0)
+        Reading.create(meter=meter, read_on=dt.date(2026, 1, 1), value=85)
+    login(client, "summamaija")
+
+    def cells(by):
+        page = client.get(f"/water/points/{point.id}?by={by}").get_data(as_text=True)
+        body = page.split('class="price-table"', 1)[1].split("</table>", 1)[0]
+        return [re.findall(r'<td class="num">([^<]*)</td>', row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+                if "<td" in row]
+
+    months = [row[0] for row in cells("month")]
+    assert months == ["7,2", "6,6", "7,2", "7,0", "7,2", "7,0", "7,2", "7,2", "7,0", "7,2", "7,0", "7,2"]
+    quarters = [row[0] for row in cells("quarter")]
+    assert quarters == ["21,0", "21,2", "21,4", "21,4"]  # each the sum of its months as shown
+    assert [row[0] for row in cells("year")] == ["85,0"]

@@ -101,7 +101,7 @@ def point(point_id):
 
 def consumption_context(point, by: str, estimate: int) -> dict:
     spans = water.consumption_spans(point)  # read once for the history, forecast and leak check
-    months = water.monthly_consumption(point, spans)
+    months = water.shown_months(water.monthly_consumption(point, spans))  # what the table shows adds up
     year = max((m.year for m in months), default=today().year)
     context = {"by": by, "year": year, "forecast": water.forecast_for_year(point, today(), spans, estimate),
                "forecast_year": today().year, "leak": water.leak_suspected(point, spans)}
