@@ -18,9 +18,9 @@ import migrations
 import scheduler
 from domain.settings import in_force
 from domain import billing_runs, invoicing, legacy_import
-from domain.accounts import create_staff_user
+from domain.accounts import create_staff_user, deactivate
 from domain.errors import FieldError
-from models import JobRun, SchedulerLease, db
+from models import JobRun, SchedulerLease, User, db
 from models.clock import today
 from outbound import push
 from outbound.mail import send_due
@@ -166,6 +166,20 @@ def create_staff(username, email, first_name, last_name, admin, password_stdin):
     click.echo(f"created {user.role} {user.username}")
 
 
+@click.command("deactivate-user")
+@with_appcontext
+@click.argument("login")
+def deactivate_user(login):
+    """Close an account (username or email): it cannot log in, and its sessions, remember-me
+    cookies and unused links end at once."""
+    with db.connection_context():
+        user = User.by_login(login.strip().casefold())
+        if user is None:
+            raise click.ClickException(f"no account {login!r}")
+        deactivate(user, None)
+    click.echo(f"deactivated {user.username}")
+
+
 @click.command("demo-data")
 @with_appcontext
 @click.option("--properties", default=200, show_default=True, help="How many properties.")
@@ -251,5 +265,5 @@ def import_command(folder, dry_run):
 
 def register(app) -> None:
     for command in (db_cli, translate_cli, outbox_cli, billing_cli, push_cli, scheduler_cli, create_staff,
-                    demo_data, backup_command, restore_command, import_command):
+                    deactivate_user, demo_data, backup_command, restore_command, import_command):
         app.cli.add_command(command)

@@ -203,8 +203,11 @@ def rotate_session(user: User, settings) -> str:
 
 
 def end_sessions(user: User, *, keep: str | None = None, ip: str | None = None, reason: str = "") -> None:
-    """End every session of the user but `keep` (this browser's, after a password change),
-    and make every older cookie invalid with a new session version."""
+    """A credential event (a password change or reset, an email change or its undo, "log out
+    everywhere", an account deactivated): the one place that ends every session of the user
+    but `keep` (this browser's, after the user's own change), every remember-me cookie (a
+    new session version), and every unused password-reset and email-change link of the
+    account. Whoever held any of them before the event holds nothing after it."""
     with db.atomic():
         query = UserSession.delete().where(UserSession.user == user)
         if keep:
@@ -212,8 +215,24 @@ def end_sessions(user: User, *, keep: str | None = None, ip: str | None = None, 
         query.execute()
         User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()
         user.session_version += 1
+        now = utcnow()
+        PasswordReset.update(used_at=now).where((PasswordReset.user == user) & PasswordReset.used_at.is_null()).execute()
+        EmailChange.update(undone_at=now).where((EmailChange.user == user) & EmailChange.undone_at.is_null()).execute()
         if reason:
             AuditLog.record(user, reason, user, ip=ip)
+
+
+credential_event = end_sessions
+
+
+def deactivate(user: User, staff, *, ip: str | None = None) -> None:
+    """An account closed by customer service: it can no longer log in, and nothing it had
+    (sessions, remember-me cookies, links) works."""
+    with db.atomic():
+        User.update(active=False).where(User.id == user.id).execute()
+        user.active = False
+        end_sessions(user)
+        AuditLog.record(staff, "account_deactivated", user, ip=ip)
 
 
 RESET_MAILS_PER_HOUR = 3
@@ -316,6 +335,7 @@ def update_profile(user: User, *, first_name, last_name, phone, email, language,
         user.save()
         AuditLog.record(user, "profile_update", user, before=before, after=after, ip=ip)
         if changing:
+            end_sessions(user, keep=user.login_token)  # a credential event: the new link is made after it
             token = secrets.token_urlsafe(32)
             EmailChange.create(user=user, old_email=old_email, new_email=email, token_hash=token_hash(token),
                                expires_at=utcnow() + dt.timedelta(days=EMAIL_UNDO_DAYS))

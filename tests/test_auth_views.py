@@ -262,3 +262,69 @@ def test_the_email_undo_link_works_from_the_old_address_without_logging_in(clien
     assert User.get_by_id(user.id).email == old
     assert client.get("/account/").status_code == 302  # whoever changed it is logged out
     assert stranger.get(path).status_code == 404
+
+
+def _link(app, recipient, path):
+    from models import Outbox
+    with app.app_context():
+        body = Outbox.select().where(Outbox.recipient == recipient).order_by(Outbox.id.desc()).first().body_text
+    return body.split(path)[1].split()[0]
+
+
+@pytest.mark.parametrize("event", ["password_change", "password_reset", "email_change", "email_undo",
+                                   "logout_everywhere", "deactivated"])
+def test_every_credential_event_ends_every_session_remember_cookie_and_unused_link(app, event):
+    """Audit #22, 10: an intruder changed the email and asked for a password reset; whatever
+    the owner then does, nothing the intruder held works any more."""
+    from domain import accounts
+    from tests.conftest import post_form
+    with app.app_context():
+        user = factories.resident(username="omistaja")
+    owner_address = user.email
+    owner = app.test_client()
+    login(owner, "omistaja")
+    post_form(owner, "/account/profile", {"p-first_name": "A", "p-last_name": "B", "p-phone": "050",
+                                          "p-email": "kaappaaja@example.fi", "p-current_password": factories.PASSWORD,
+                                          "p-language": "fi"}, page="/account/")
+    undo = _link(app, owner_address, "/account/email/undo/")
+    intruder = app.test_client()
+    post_form(intruder, "/login", {"login": "omistaja", "password": factories.PASSWORD, "remember": "y"})
+    remember = _cookie(intruder, "remember_token")
+    post_form(app.test_client(), "/password/forgot", {"login": "kaappaaja@example.fi"})
+    reset = _link(app, "kaappaaja@example.fi", "/password/reset/")
+    with app.app_context():
+        assert accounts.reset_for_token(reset) and accounts.email_change_for_token(undo)
+    if event == "password_change":
+        post_form(owner, "/account/password", {"pw-current_password": factories.PASSWORD,
+                                               "pw-password": "uusi salasana joka toimii",
+                                               "pw-confirm": "uusi salasana joka toimii"}, page="/account/")
+    elif event == "password_reset":  # a second link, asked by the owner, used by the owner
+        with app.app_context():
+            accounts.PasswordReset.update(created_at=accounts.utcnow() - dt.timedelta(hours=2)).execute()
+        post_form(app.test_client(), "/password/forgot", {"login": "omistaja"})
+        own = _link(app, "kaappaaja@example.fi", "/password/reset/")
+        with app.app_context():
+            accounts.PasswordReset.update(used_at=None).where(
+                accounts.PasswordReset.token_hash == accounts.token_hash(reset)).execute()  # both unused
+            accounts.complete_password_reset(own, "uusi salasana joka toimii")
+    elif event == "email_change":
+        post_form(owner, "/account/profile", {"p-first_name": "A", "p-last_name": "B", "p-phone": "050",
+                                              "p-email": "kolmas@example.fi",
+                                              "p-current_password": factories.PASSWORD, "p-language": "fi"},
+                  page="/account/")
+    elif event == "email_undo":
+        post_form(app.test_client(), f"/account/email/undo/{undo}", {}, page=f"/account/email/undo/{undo}")
+    elif event == "logout_everywhere":
+        post_form(owner, "/account/logout-everywhere", {}, page="/account/")
+    else:
+        result = app.test_cli_runner().invoke(args=["deactivate-user", "omistaja"])
+        assert result.exit_code == 0, result.output
+    assert intruder.get("/account/").status_code == 302  # the session ended
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remember)
+    assert replay.get("/account/").status_code == 302  # the remember-me cookie too
+    with app.app_context():
+        assert accounts.reset_for_token(reset) is None  # and the reset link
+        assert accounts.email_change_for_token(undo) is None  # and the email-change link
+    if event in ("password_change", "email_change"):
+        assert owner.get("/account/").status_code == 200  # the owner's own browser goes on

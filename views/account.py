@@ -55,6 +55,9 @@ def update_profile():
         except FieldError as error:
             apply_error(form, error)
         else:
+            # A new email address ended the other sessions; this one continues (as after a
+            # password change) under the new session version.
+            login_user(current_user._get_current_object())
             session["lang"] = form.language.data
             flash(_("Your details have been saved."), "success")
             return redirect(url_for("account.index"), 303)
