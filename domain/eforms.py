@@ -2,8 +2,10 @@
 e-forms, for people who do not want an account (seed 000). A request names the customer
 number and the property's street address; it is carried out only when confirmed from the
 link emailed to the address given (valid CONFIRM_HOURS), and guessing is throttled like
-registration (per customer number and per client address, an unknown customer and a wrong
-address answered alike).
+registration (per customer number and per client address). Until the link is opened a right
+and a wrong customer number + street get the same answer after the same work: every
+request is stored and emailed (its property empty when the pair named none), and only the
+link tells that the pair did not match (audit #22, 12).
 
 On confirmation an extra emptying becomes a waste order and a septic tank emptying a
 sludge order (both for customer service to decide, like a resident's own), each by the
@@ -18,7 +20,7 @@ import secrets
 from peewee import IntegrityError
 
 from domain import emails, schedule, sludge, support, waste
-from domain.accounts import count_attempt, normalize_customer_number, succeeded
+from domain.accounts import count_attempt, normalize_customer_number
 from domain.errors import FieldError
 from models import (AuditLog, Customer, Property, PublicRequest, SludgeOrder, WasteContract, WastewaterSystem,
                     db)
@@ -27,16 +29,27 @@ from models.clock import utcnow
 from outbound import mail
 
 CONFIRM_HOURS = 24
+NO_MATCH = "identity_mismatch"  # the result of a request whose pair named no property
+
+
+def normal_street(street: str) -> str:
+    return " ".join((street or "").upper().split())
+
+
+def match(customer_number: str, street: str) -> Property | None:
+    """The customer's property at `street`, in one query whatever was wrong."""
+    wanted = normal_street(street)
+    if not wanted:
+        return None
+    return (Property.select().join(Customer)
+            .where((Customer.number == normalize_customer_number(customer_number)) & (Property.street == wanted))
+            .first())
 
 
 def identify(customer_number: str, street: str) -> Property:
     """The customer's property at `street`, or one error that tells nothing of which part
     was wrong."""
-    customer = Customer.get_or_none(Customer.number == normalize_customer_number(customer_number))
-    wanted = " ".join((street or "").upper().split())
-    prop = None
-    if customer is not None and wanted:
-        prop = Property.get_or_none((Property.customer == customer) & (Property.street == wanted))
+    prop = match(customer_number, street)
     if prop is None:
         raise FieldError("customer_number", "identity_mismatch")
     return prop
@@ -55,23 +68,27 @@ def submit(*, kind: str, customer_number: str, street: str, email: str, phone: s
         email = emails.normalize(email)
     except emails.InvalidEmail:
         raise FieldError("email", "email_format") from None
-    attempt = count_attempt(f"eform:{normalize_customer_number(customer_number)}", ip, settings)
-    prop = identify(customer_number, street)
-    succeeded(attempt)
+    # Every rule that does not depend on the property first: an error after the pair was
+    # looked up would tell a right pair from a wrong one.
     if kind == "extra_emptying":  # the rules of an order, checked before the email goes
         waste.check_extra_day(day, today, waste_settings)
     if kind == "septic":
         sludge.check_week(schedule.monday(day) if day else None, today, sludge_settings, field="day")
     if kind in ("composting", "shared_bin") and not details.strip():
         raise FieldError("details", "body_needed")
+    count_attempt(f"eform:{normalize_customer_number(customer_number)}", ip, settings)  # every request counts
+    prop = match(customer_number, street)
     token = secrets.token_urlsafe(24)
     try:
         with db.atomic():
-            made = PublicRequest.create(kind=kind, customer=prop.customer_id, property=prop, email=email,
+            made = PublicRequest.create(kind=kind, customer=prop.customer_id if prop else None, property=prop,
+                                        customer_number=normalize_customer_number(customer_number)[:255],
+                                        street=normal_street(street)[:255], email=email,
                                         phone=phone.strip(), day=day, details=details.strip(), language=language,
                                         token_hash=token_hash(token), request_key=request_key,
                                         expires_at=utcnow() + dt.timedelta(hours=CONFIRM_HOURS))
-            AuditLog.record(None, "eform_submit", made, after={"kind": kind, "property": prop.id}, ip=ip)
+            AuditLog.record(None, "eform_submit", made, after={"kind": kind, "property": prop.id if prop else None},
+                            ip=ip)
             mail.queue(email, "eform_confirm", language, kind="account", request=made, token=token)
     except IntegrityError:
         return PublicRequest.get(PublicRequest.request_key == request_key)
@@ -89,6 +106,10 @@ def confirm(token: str, describe, *, today: dt.date, waste_settings: waste.Waste
     if request.confirmed_at is not None:
         return request  # the link opened twice
     prop = request.property
+    if prop is None:  # the pair named no property: now, and only now, that is said
+        (PublicRequest.update(confirmed_at=utcnow(), result=NO_MATCH)
+         .where((PublicRequest.id == request.id) & PublicRequest.confirmed_at.is_null()).execute())
+        return PublicRequest.get_by_id(request.id)
     with db.atomic():
         claimed = (PublicRequest.update(confirmed_at=utcnow())
                    .where((PublicRequest.id == request.id) & PublicRequest.confirmed_at.is_null()).execute())

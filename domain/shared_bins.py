@@ -6,8 +6,10 @@ Rules (as Finnish waste authorities' regulations write them; the numbers are set
   are known, at most SHARED_BIN_MAX_KM apart;
 - a resident starts a shared bin from their property (the bin stands there, and they are
   its contact person, yhteyshenkilö) and invites neighbours by customer number and street
-  address (or either alone, when it names one property of the area); each invited
-  customer confirms in the app; the contact person sends it to
+  address, both (the pair that identifies a customer elsewhere too: a number alone would
+  tell the inviter the neighbour's address); an answer never shows what the inviter did not
+  type, and wrong pairs are throttled like registration; each invited customer confirms in
+  the app; the contact person sends it to
   customer service when at least one neighbour has confirmed; customer service approves
   it, and then the bin's waste contract exists and the members' own contracts of that
   waste type end the day before the shared bin starts (no own bin is needed any more);
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from domain import collection_points, eforms, waste
-from domain.accounts import normalize_customer_number
+from domain.accounts import count_attempt, normalize_customer_number, succeeded
 from domain.errors import FieldError
 from domain.pricing import offered_bin_sizes
 from models import (AuditLog, Customer, Property, SharedBin, SharedBinMember, SharedEmptyingBill, User, WasteContract,
@@ -51,28 +53,24 @@ def _near(a: Property, b: Property, settings: SharedBinSettings) -> bool:
     return collection_points.distance_km(a.latitude, a.longitude, b.latitude, b.longitude) <= settings.max_km
 
 
-def _invited(host: Property, number: str, street: str) -> Property | None:
-    """The neighbour's property named by a customer number and a street address, or by
-    either alone when it names one property of the host's collection area."""
-    if number and street:
-        try:
-            return eforms.identify(number, street)
-        except FieldError:
-            return None
-    query = Property.select().where(Property.collection_area == host.collection_area)
-    if number:
-        query = query.join(Customer).where(Customer.number == normalize_customer_number(number))
-    else:
-        query = query.where(Property.street == " ".join(street.upper().split()))
-    found = list(query.limit(2))
-    return found[0] if len(found) == 1 else None
+def _invited(number: str, street: str, *, ip: str, limits) -> Property | None:
+    """The neighbour's property named by its customer number and street address (both);
+    every failed match counts toward the limits, like registration's (with `limits`)."""
+    if not (number and street):
+        return None
+    attempt = count_attempt(f"invite:{normalize_customer_number(number)}", ip or "", limits) if limits else None
+    prop = eforms.match(number, street)
+    if prop is not None and attempt is not None:
+        succeeded(attempt)
+    return prop
 
 
 def start(user, host: Property, *, waste_type: str, bin_size: int, interval: int, start_date: dt.date,
           invites: list[tuple[str, str]], today: dt.date, waste_settings: waste.WasteSettings,
-          settings: SharedBinSettings, ip=None) -> SharedBin:
+          settings: SharedBinSettings, ip=None, limits=None) -> SharedBin:
     """A shared bin at `host` with the user as its contact person, and its invitations
-    (customer number, street address) to the neighbours."""
+    (customer number, street address) to the neighbours. `limits`: the login throttle's
+    settings (the app's config), which guessing pairs is held to."""
     reason = waste.unavailable_reason(host, waste_type, start_date, waste_settings)
     if reason:
         raise FieldError("waste_type", reason)
@@ -85,13 +83,14 @@ def start(user, host: Property, *, waste_type: str, bin_size: int, interval: int
         raise FieldError("invites", "invite_needed")
     neighbours = []
     for number, street in invites:
-        prop = _invited(host, number, street)
+        typed = f"{number} {street}".strip()  # every answer names the line as typed, nothing more
+        prop = _invited(number, street, ip=ip, limits=limits)
         if prop is None:
-            raise FieldError("invites", "invite_unknown", line=f"{number} {street}".strip())
+            raise FieldError("invites", "invite_unknown", line=typed)
         if prop.id == host.id or prop.id in {p.id for p in neighbours}:
             continue
         if not _near(host, prop, settings):
-            raise FieldError("invites", "invite_too_far", line=prop.street, km=settings.max_km)
+            raise FieldError("invites", "invite_too_far", line=typed, km=settings.max_km)
         neighbours.append(prop)
     if not neighbours:
         raise FieldError("invites", "invite_needed")

@@ -55,8 +55,13 @@ class PublicRequest(BaseModel):
     and the property's address, carried out when confirmed from the email."""
 
     kind = CharField()  # see KINDS
-    customer = ForeignKeyField(Customer, backref="+", on_delete="CASCADE")
-    property = ForeignKeyField(Property, backref="+", on_delete="CASCADE")
+    # Empty when the customer number and street typed named no property: such a request is
+    # stored and emailed like any other (no answer tells a right pair from a wrong one), and
+    # its link says the pair did not match.
+    customer = ForeignKeyField(Customer, null=True, backref="+", on_delete="CASCADE")
+    property = ForeignKeyField(Property, null=True, backref="+", on_delete="CASCADE")
+    customer_number = CharField(default="")  # as typed, normalized
+    street = CharField(default="")  # as typed, in capitals
     email = CharField()
     phone = CharField(default="")
     day = DateField(null=True)  # the day (or the week's day) asked for

@@ -155,16 +155,34 @@ def test_the_pages(client, street):
     assert User.select().count() == 4 and SharedBinMember.select().count() == 3
 
 
-def test_a_neighbour_is_invited_by_customer_number_or_address_alone(street, ctx):
+def test_a_neighbour_is_invited_by_number_and_address_both(street, ctx):
+    """Audit #22, 11: a number alone named a neighbour and showed their address."""
     users, props, far = street
-    shared = begin(users, props, invites=[(props[1].customer.number, ""), ("", "Satamatie  3")])
-    assert {m.property_id for m in shared_bins.members(shared)} == {p.id for p in props}
-    with pytest.raises(FieldError) as error:  # KAUKATIE 9 is not in the host's area: not found there
-        begin(users, props, invites=[("", "Kaukatie 9")])
-    assert error.value.code == "invite_unknown"
-    with pytest.raises(FieldError) as error:
-        begin(users, props, invites=[(far.number, "")])
-    assert error.value.code == "invite_unknown"
+    for alone in ((props[1].customer.number, ""), ("", "Satamatie  2"), (far.number, "")):
+        with pytest.raises(FieldError) as error:
+            begin(users, props, invites=[alone])
+        assert error.value.code == "invite_unknown"
+    shared = begin(users, props, invites=[(props[1].customer.number, "Satamatie  2")])
+    assert {m.property_id for m in shared_bins.members(shared)} == {props[0].id, props[1].id}
+
+
+def test_no_answer_shows_what_the_inviter_did_not_type_and_guessing_is_throttled(client, street):
+    users, props, far = street
+    far_prop = Property.get(Property.customer == far)
+    login(client, users[0].username)
+    page = f"/properties/{props[0].id}/shared-bins/new"
+    form = {"waste_type": "mixed", "bin_size": "240", "interval": "2", "start_date": "7.12.2026"}
+    alone = post_form(client, page, {**form, "invites": props[1].customer.number}).get_data(as_text=True)
+    assert "SATAMATIE 2" not in alone.upper() and props[1].customer.number in alone
+    too_far = post_form(client, page, {**form, "invites": f"{far.number} kaukatie 9"})
+    text = too_far.get_data(as_text=True)
+    assert too_far.status_code == 422 and "kaukatie 9 is not a neighbour" in text.replace("ei ole naapuri", "is not a neighbour")
+    assert far_prop.street not in text  # the address as typed, not as stored
+    for n in range(10):  # wrong pairs for one customer number count like registration's
+        post_form(client, page, {**form, "invites": f"{props[1].customer.number} Satamatie {10 + n}"})
+    throttled = post_form(client, page, {**form, "invites": f"{props[1].customer.number} Satamatie 2"})
+    assert throttled.status_code == 422 and SharedBin.select().count() == 0
+    assert "Liian monta epäonnistunutta yritystä" in throttled.get_data(as_text=True)
 
 
 def test_each_members_share_is_billed_once_when_that_member_is_billed(street, ctx):

@@ -3,7 +3,7 @@ and invite the neighbours, confirm an invitation, set the shares, hand over the 
 person's role, leave; customer service approves. The rules are in domain/shared_bins.py."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from wtforms import DateField, RadioField, SelectField, TextAreaField
@@ -70,7 +70,8 @@ def start(property_id):
         try:
             made = shared_bins.start(current_user, prop, waste_type=form.waste_type.data, bin_size=form.bin_size.data,
                                      interval=form.interval.data, start_date=form.start_date.data, invites=invites,
-                                     today=day, waste_settings=waste_settings, settings=settings, ip=client_ip())
+                                     today=day, waste_settings=waste_settings, settings=settings, ip=client_ip(),
+                                     limits=current_app.config)
         except FieldError as error:
             apply_error(form, error)
         else:
