@@ -307,19 +307,24 @@ def water_bill(history: PointHistory, *, period_start: dt.date, period_end: dt.d
 # -- waste -------------------------------------------------------------------------------
 
 def waste_rows(emptyings, tariffs: Tariffs) -> list[Row]:
-    """emptyings: (day, waste_type, bin_size, bins[, shared]). One row per component and
-    price; a shared bin's emptyings (bins = the customer's share, to 3 decimals) on rows
-    of their own."""
+    """emptyings: (day, waste_type, bin_size, bins[, parts]). One row per component and
+    price. A shared bin's emptying carries `parts`, {component: this customer's euros}, split
+    to the cent from the bin's price (domain/shared_bins.split_cents), with bins = the
+    customer's share to 3 decimals: such rows are of their own, and their amount is the sum
+    of the parts, so the members' rows add up to what the bin cost."""
     grouped: dict[tuple, Decimal] = defaultdict(Decimal)
+    amounts: dict[tuple, Decimal] = defaultdict(Decimal)
     spans: dict[tuple, list[dt.date]] = defaultdict(list)
-    for day, waste_type, bin_size, bins, *flags in emptyings:
-        shared = bool(flags and flags[0])
+    for day, waste_type, bin_size, bins, *extra in emptyings:
+        parts = extra[0] if extra and isinstance(extra[0], dict) else None
         for component in ("waste_treatment", "bin_emptying"):
             if not tariffs.has(component, (waste_type, bin_size)):
                 continue  # no treatment fee for the packaging fractions
             price = tariffs.price(component, day, (waste_type, bin_size))
-            key = (component, waste_type, bin_size, shared, price)
+            key = (component, waste_type, bin_size, parts is not None, price)
             grouped[key] += bins
+            if parts is not None:
+                amounts[key] += parts[component]
             spans[key].append(day)
     rows = []
     for key, count in sorted(grouped.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][3], min(spans[kv[0]]),
@@ -327,8 +332,15 @@ def waste_rows(emptyings, tariffs: Tariffs) -> list[Row]:
         component, waste_type, bin_size, shared, price = key
         meta = {"waste_type": waste_type, "bin_size": bin_size, **({"shared": True} if shared else {})}
         rows.append(Row(f"{component}", count, "emptying", price.unit_price, price.vat_rate,
-                        min(spans[key]), max(spans[key]), meta))
+                        min(spans[key]), max(spans[key]), meta, amount=amounts[key] if shared else None))
     return rows
+
+
+def bin_price(day: dt.date, waste_type: str, bin_size: int, bins, tariffs: Tariffs) -> dict[str, Decimal]:
+    """{component: what one emptying of `bins` bins costs, to the cent}: a shared bin's
+    price that its members' parts add up to."""
+    return {component: round_cents(Decimal(bins) * tariffs.price(component, day, (waste_type, bin_size)).unit_price)
+            for component in ("waste_treatment", "bin_emptying") if tariffs.has(component, (waste_type, bin_size))}
 
 
 def credit_row(amount: Decimal, source_number: str) -> Row:

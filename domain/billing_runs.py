@@ -211,12 +211,17 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     unbilled = list(unbilled)
     billed_shares = shared_bins.billed_shares([e[0] for e in unbilled if e[6] in split])
     for emptying_id, day, bins, waste_type, bin_size, customer_id, contract_id in unbilled:
-        if contract_id in split:
-            shared, members = split[contract_id]
-            for member_customer, share in shared_bins.shares_on(as_date(day), shared, members).items():
+        if contract_id in split:  # split by the members and shares of its day, to the cent
+            shared, members, history = split[contract_id]
+            shares = shared_bins.shares_on(as_date(day), shared, members, history)
+            price = billing.bin_price(as_date(day), waste_type, bin_size, bins, tariffs)
+            parts = {c: shared_bins.split_cents(amount, shares, emptying_id) for c, amount in price.items()}
+            for member_customer, share in shares.items():
                 if (emptying_id, member_customer) not in billed_shares:
+                    quantity = (Decimal(share.numerator) * bins / share.denominator).quantize(Decimal("0.001"))
                     shared_by_customer[member_customer].append(
-                        (emptying_id, day, waste_type, bin_size, (bins * share).quantize(Decimal("0.001")), True))
+                        (emptying_id, day, waste_type, bin_size, quantity,
+                         {c: parts[c][member_customer] for c in parts}))
             continue
         by_customer[customer_id].append((emptying_id, day, waste_type, bin_size, bins))
     sludge_by_customer = defaultdict(list)  # septic and holding tank emptyings

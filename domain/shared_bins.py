@@ -15,6 +15,15 @@ Rules (as Finnish waste authorities' regulations write them; the numbers are set
   waste type end the day before the shared bin starts (no own bin is needed any more);
 - the bin's emptyings show on every member's calendar and are billed to the members in
   equal shares, or in the shares (percent, summing to 100) the contact person sets;
+- shares have a history (SharedBinShare): shares set today apply from today, and when a
+  member leaves, the custom shares end after their last day (equal shares of those left
+  from the next day). Each emptying is billed with the members and shares in force on its
+  day, whenever it is billed;
+- each emptying's price, per component, is split to the cent so that the members' parts add
+  up to exactly what the bin's emptying cost: every part is rounded down and the cents left
+  go to the largest remainders; a tie goes round the members (in the order they joined,
+  starting from a different member on each emptying: emptying id mod members), so equal
+  shares even out over the emptyings;
 - a member leaves with effect from a date (their last day), and the contact person can
   hand the role to another confirmed member.
 """
@@ -23,14 +32,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from domain import collection_points, eforms, waste
 from domain.accounts import count_attempt, normalize_customer_number, succeeded
 from domain.errors import FieldError
+from domain.money import CENT, largest_remainder
 from domain.pricing import offered_bin_sizes
-from models import (AuditLog, Customer, Property, SharedBin, SharedBinMember, SharedEmptyingBill, User, WasteContract,
-                    WasteOrder, db)
-from models.clock import utcnow
+from models import (AuditLog, Property, SharedBin, SharedBinMember, SharedBinShare, SharedEmptyingBill, User,
+                    WasteContract, WasteOrder, db)
+from models.clock import today as local_today, utcnow
 from outbound.notify import notify
 
 HUNDRED = Decimal(100)
@@ -154,8 +165,9 @@ def submit(user, shared: SharedBin, *, ip=None) -> None:
         AuditLog.record(user, "shared_bin_submit", shared, ip=ip)
 
 
-def set_shares(user, shared: SharedBin, shares: dict[int, str], *, ip=None) -> None:
-    """Custom shares (percent by member id, summing to 100), or equal ones when all are empty."""
+def set_shares(user, shared: SharedBin, shares: dict[int, str], *, ip=None, today: dt.date | None = None) -> None:
+    """Custom shares (percent by member id, summing to 100), or equal ones when all are
+    empty, from `today` on (emptyings before it keep the shares they had)."""
     _contact(user, shared)
     active = [m for m in members(shared) if m.status == "confirmed" and m.left_on is None]
     if all(not (shares.get(m.id) or "").strip() for m in active):
@@ -172,12 +184,21 @@ def set_shares(user, shared: SharedBin, shares: dict[int, str], *, ip=None) -> N
             values[m.id] = value.quantize(Decimal("0.01"))
         if sum(values.values()) != HUNDRED:
             raise FieldError("", "shares_sum", total=sum(values.values()))
+    since = max(today or local_today(), shared.start_date)
     with db.atomic():
         for member_id, value in values.items():
             SharedBinMember.update(share_percent=value).where(SharedBinMember.id == member_id).execute()
+        _record_shares(shared, values, since)
         shared.split = split
         shared.save(only=[SharedBin.split])
         AuditLog.record(user, "shared_bin_shares", shared, after={str(k): v for k, v in values.items()}, ip=ip)
+
+
+def _record_shares(shared, values: dict[int, Decimal | None], since: dt.date) -> None:
+    """The shares (percent, or None for equal) from `since`, replacing any set for that day."""
+    SharedBinShare.delete().where((SharedBinShare.shared_bin == shared) & (SharedBinShare.valid_from == since)).execute()
+    SharedBinShare.insert_many([dict(shared_bin=shared, member=m, valid_from=since, share_percent=v)
+                                for m, v in values.items()]).execute()
 
 
 def hand_over(user, shared: SharedBin, new_contact: SharedBinMember, *, ip=None) -> None:
@@ -205,6 +226,9 @@ def leave(user, member: SharedBinMember, *, last_day: dt.date, today: dt.date, i
         if member.shared_bin.split == "custom":  # the shares no longer sum to 100: equal ones again
             SharedBinMember.update(share_percent=None).where(SharedBinMember.shared_bin == member.shared_bin_id).execute()
             SharedBin.update(split="equal").where(SharedBin.id == member.shared_bin_id).execute()
+            # …from the day after the last one: the emptyings up to it keep the custom shares.
+            staying = [m.id for m in members(member.shared_bin_id) if m.status == "confirmed"]
+            _record_shares(member.shared_bin, {m: None for m in staying}, last_day + dt.timedelta(days=1))
         AuditLog.record(user, "shared_bin_leave", member, after={"last_day": last_day}, ip=ip)
 
 
@@ -235,20 +259,41 @@ def decide(shared: SharedBin, staff, *, approve: bool, note: str = "", route_wee
 
 # -- calendars and billing ------------------------------------------------------------------
 
-def shares_on(day: dt.date, shared: SharedBin, rows: list[SharedBinMember]) -> dict[int, Decimal]:
-    """{customer id: the share (0…1) of an emptying on `day`} among the members then in."""
-    active = [m for m in rows if m.status == "confirmed" and (m.left_on is None or day <= m.left_on)]
+def shares_on(day: dt.date, shared: SharedBin, rows: list[SharedBinMember],
+              history: list | None = None) -> dict[int, Fraction]:
+    """{customer id: the exact share (0…1) of an emptying on `day`} among the members then
+    in, in the order they joined, by the shares in force that day (`history`: the bin's
+    SharedBinShare rows; without any, the members' current shares)."""
+    active = sorted((m for m in rows if m.status == "confirmed" and (m.left_on is None or day <= m.left_on)),
+                    key=lambda m: m.id)
     if not active:
         return {}
-    if shared.split == "custom" and all(m.share_percent is not None for m in active):
-        found: dict[int, Decimal] = {}
-        for m in active:
-            found[m.customer_id] = found.get(m.customer_id, Decimal(0)) + m.share_percent / HUNDRED
-        return found
-    found = {}
+    percents = {m.id: m.share_percent for m in active} if shared.split == "custom" else {}
+    if history:
+        since = max((h.valid_from for h in history if h.valid_from <= day), default=None)
+        percents = {h.member_id: h.share_percent for h in history if h.valid_from == since} if since else {}
+    found: dict[int, Fraction] = {}
+    custom = all(percents.get(m.id) is not None for m in active)
     for m in active:
-        found[m.customer_id] = found.get(m.customer_id, Decimal(0)) + Decimal(1) / len(active)
+        share = Fraction(percents[m.id]) / 100 if custom else Fraction(1, len(active))
+        found[m.customer_id] = found.get(m.customer_id, Fraction(0)) + share
     return found
+
+
+def share_history(shared) -> list[SharedBinShare]:
+    return list(SharedBinShare.select().where(SharedBinShare.shared_bin == shared).order_by(SharedBinShare.valid_from))
+
+
+def split_cents(amount: Decimal, shares: dict[int, Fraction], turn: int) -> dict[int, Decimal]:
+    """`amount` in parts by `shares` (summing to 1), each to the cent, adding up to `amount`
+    exactly: largest remainder, a tie going round the members from the `turn`-th."""
+    keys = list(shares)
+    if not keys:
+        return {}
+    start = turn % len(keys)
+    order = keys[start:] + keys[:start]
+    parts = largest_remainder([Fraction(amount) * shares[k] for k in order], amount, CENT)
+    return dict(zip(order, parts))
 
 
 def billed_shares(emptying_ids) -> set[tuple[int, int]]:
@@ -259,11 +304,15 @@ def billed_shares(emptying_ids) -> set[tuple[int, int]]:
                .where(SharedEmptyingBill.emptying.in_(emptying_ids)).tuples())
 
 
-def billing_split() -> dict[int, tuple[SharedBin, list[SharedBinMember]]]:
-    """{contract id: (its approved shared bin, the members)} for the waste run."""
+def billing_split() -> dict[int, tuple[SharedBin, list[SharedBinMember], list[SharedBinShare]]]:
+    """{contract id: (its approved shared bin, the members, the shares' history)} for the
+    waste run."""
     found = {}
     rows = (SharedBinMember.select(SharedBinMember, SharedBin).join(SharedBin)
             .where((SharedBin.status == "approved") & SharedBin.contract.is_null(False)))
     for row in rows:
-        found.setdefault(row.shared_bin.contract_id, (row.shared_bin, []))[1].append(row)
+        found.setdefault(row.shared_bin.contract_id, (row.shared_bin, [], []))[1].append(row)
+    by_bin = {shared.id: history for shared, _members, history in found.values()}
+    for share in SharedBinShare.select().where(SharedBinShare.shared_bin.in_(list(by_bin))):
+        by_bin[share.shared_bin_id].append(share)
     return found

@@ -13,7 +13,7 @@ from models.guide import SortingItem
 from models.imports import ImportRecord
 from models.municipal import CalendarException, CollectionArea, Setting
 from models.joining import JoinApplication, PublicRequest
-from models.shared import SharedBin, SharedBinMember, SharedEmptyingBill
+from models.shared import SharedBin, SharedBinMember, SharedBinShare, SharedEmptyingBill
 from models.sludge import SludgeOrder, WastewaterSystem
 from models.support import DisruptionNotice, SupportMessage, SupportThread
 from models.billing import BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
@@ -26,7 +26,7 @@ ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, Pri
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
               WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication,
-              PublicRequest, SharedBin, SharedBinMember, SharedEmptyingBill, ImportRecord, Setting,
+              PublicRequest, SharedBin, SharedBinMember, SharedBinShare, SharedEmptyingBill, ImportRecord, Setting,
               CollectionArea, CalendarException)
 
 __all__ = ["ALL_MODELS", "LANGUAGES", "BaseModel", "db", "money_field", "unit_price_field",

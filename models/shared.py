@@ -67,6 +67,19 @@ class SharedBinMember(BaseModel):
         indexes = ((("shared_bin", "property"), True),)
 
 
+class SharedBinShare(BaseModel):
+    """A member's share (percent; empty: equal shares) from `valid_from` until the member's
+    next row: the history an emptying is billed by (the shares in force on its day)."""
+
+    shared_bin = ForeignKeyField(SharedBin, backref="+", on_delete="CASCADE")
+    member = ForeignKeyField(SharedBinMember, backref="+", on_delete="CASCADE")
+    valid_from = DateField()
+    share_percent = DecimalField(max_digits=6, decimal_places=2, null=True)
+
+    class Meta:
+        indexes = ((("member", "valid_from"), True),)
+
+
 class SharedEmptyingBill(BaseModel):
     """A member's share of a shared bin's emptying, billed on `invoice`: each member is
     billed on their own schedule (a share under the minimum invoice waits), so an emptying

@@ -150,7 +150,7 @@ def shares(shared_id):
     def action(shared, _own):
         values = {int(k.split("_", 1)[1]): v for k, v in request.form.items() if k.startswith("share_")
                   and k.split("_", 1)[1].isdigit()}
-        shared_bins.set_shares(current_user, shared, values, ip=client_ip())
+        shared_bins.set_shares(current_user, shared, values, ip=client_ip(), today=today())
         return _("The shares are saved.")
     return _act(shared_id, action)
 
