@@ -11,6 +11,9 @@ The rules, with their sources:
   reference rate ("2026-01-01:2.15" or "2026-01-01:2.50"); rounding up to a half point
   turns the first into the second and leaves the second as it is, so both give the rate
   the law means. The staff billing page states the entered and the used rate.
+- Interest runs on the open amount, whatever recorded the payment: a payment row of
+  Kotipiha's on its day, and what the previous system recorded as paid (an imported
+  invoice's paid part, which has no payment row) from before the due date.
 - Interest days = payment date − due date: the due day earns no interest, the payment day
   does (Finnish practice). A part payment ends the interest on that part on its day.
 - One row per overdue invoice and stretch of an unchanged open amount, showing the amount,
@@ -102,7 +105,10 @@ def overdue_stretches(invoice, payments, start: dt.date, end: dt.date,
     first = max(start, invoice.due_date + dt.timedelta(days=1))
     if first > end:
         return []
-    open_amount = invoice.total - sum((p.amount for p in payments if p.paid_on < first), Decimal(0))
+    # What was paid without a payment row here (before go-live, in the previous system:
+    # an imported invoice's paid part) counts as paid before the due date.
+    unrecorded = max(invoice.paid_amount - sum((p.amount for p in payments), Decimal(0)), Decimal(0))
+    open_amount = invoice.total - unrecorded - sum((p.amount for p in payments if p.paid_on < first), Decimal(0))
     changes = defaultdict(Decimal)
     for p in payments:
         if first <= p.paid_on <= end:

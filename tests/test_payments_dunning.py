@@ -259,3 +259,24 @@ def test_a_waste_reminder_never_threatens_a_water_cutoff(ctx):
     assert dunning.run(by_invoice[water.id].cutoff_date - dt.timedelta(days=14), SETTINGS)["second"] == 1
     assert Reminder.select().where(Reminder.invoice == waste.id).count() == 1
     assert waste.id in [i.id for i in dunning.collection_list(day + dt.timedelta(days=22))]
+
+
+def test_late_interest_after_go_live_runs_on_what_was_open_whatever_recorded_the_payment(ctx):
+    """Audit #22, 5: an imported invoice of 99,20 € of which 50,00 € was paid in the previous
+    system (no payment row) and 20,00 € paid here on 31.3. By hand, at 2 + 7 = 9 %: 49,20 € for
+    2.3.–31.3. (30 days) = 49,20 × 0,09 × 30 / 365 = 0,3639 → 0,36; 29,20 € for 1.4.–30.6.
+    (91 days) = 29,20 × 0,09 × 91 / 365 = 0,6552 → 0,66; 1,02 € in all (it ran on 99,20)."""
+    from domain import interest
+    owner = factories.customer()
+    inv = Invoice.create(customer=owner, number="3000601", reference=fi_reference("3000601"), kind="water",
+                         invoice_date=dt.date(2026, 2, 8), due_date=dt.date(2026, 3, 1), total=Decimal("99.20"),
+                         paid_amount=Decimal("50.00"), imported=True)
+    payments.import_payments([bankfiles.BankPayment(dt.date(2026, 3, 31), Decimal("20.00"), inv.reference, None,
+                                                    "go-live-1")], "csv")
+    settings = interest.InterestSettings(rates=interest.parse_rates("2026-01-01:2.00"), minimum_interest=Decimal(0))
+    assert interest.run(dt.date(2026, 7, 20), settings) == 1
+    rows = sorted(Invoice.get(Invoice.kind == "interest").rows, key=lambda r: r.period_start)
+    assert [(r.period_start, r.period_end, Decimal(r.meta["principal"]), r.amount) for r in rows] == [
+        (dt.date(2026, 3, 2), dt.date(2026, 3, 31), Decimal("49.20"), Decimal("0.36")),
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 30), Decimal("29.20"), Decimal("0.66"))]
+    assert Invoice.get(Invoice.kind == "interest").total == Decimal("1.02")
