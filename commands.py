@@ -253,7 +253,8 @@ def import_command(folder, dry_run):
     """Import the previous system's CSV files in FOLDER (README: "Importing from the
     previous system"). Run again with corrected files: it changes only what they change."""
     with db.connection_context():
-        report = legacy_import.import_folder(folder, dry_run=dry_run, today=today())
+        threshold = invoicing.BillingSettings.from_config(in_force()).credit_refund_threshold
+        report = legacy_import.import_folder(folder, dry_run=dry_run, today=today(), refund_threshold=threshold)
     if not report.files:
         raise click.ClickException(f"no import files in {folder} "
                                    f"(expected e.g. {', '.join(t.files[0] for t in legacy_import.TABLES)})")

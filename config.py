@@ -103,6 +103,9 @@ DEFAULTS: dict[str, object] = {
     "WASTE_BASIC_FEE_BILLED_ON": "02-15",  # MM-DD: the year's waste basic fee goes out on its own invoice
     # … or, when true, on each customer's first waste invoice of the year instead
     "WASTE_BASIC_FEE_ON_WASTE_INVOICE": False,
+    # A property that joins during the year pays the basic fee from the month it joins
+    # (months / 12); false: the whole year's fee.
+    "WASTE_BASIC_FEE_PRO_RATA": True,
     "UTILITY_IBAN": "FI4950009420028730",
     # The utility's business ID (Y-tunnus); its VAT number is FI + the digits. Both are
     # printed on every invoice (arvonlisäverolaki 209 e §).

@@ -18,7 +18,8 @@ from domain import billing, shared_bins, sludge, water
 from domain.billing import PointHistory, Tariffs
 from domain.invoicing import BillingSettings, Draft, Numbers, save_batch
 from domain.positions import MeterPosition
-from models import (BillingCalendar, BillingRun, ConsumptionPoint, Emptying, Invoice, InvoiceRow, Meter,
+from domain.money import round_cents
+from models import (BasicFeeBill, BillingCalendar, BillingRun, ConsumptionPoint, Emptying, Invoice, InvoiceRow, Meter,
                     PriceListRow, Property, Reading, WasteContract, db)
 from models.clock import utcnow
 from models.scheduling import alive_until  # renewed after every batch (about a second)
@@ -227,8 +228,11 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
     sludge_by_customer = defaultdict(list)  # septic and holding tank emptyings
     for order_id, customer_id, *emptied in sludge.unbilled(period_end):
         sludge_by_customer[customer_id].append((order_id, emptied))
-    # The year's basic fee rides on the year's first waste invoice when the setting says so.
-    fees = _basic_fee_rows(billing_date.year, tariffs, unbilled_only=True) if settings.basic_fee_with_waste else {}
+    # The basic fees not billed yet of the years this run looks at (see basic_fees_due): on
+    # the waste invoice when the setting says so, else on invoices of their own.
+    fees, fee_bills = basic_fees_due(_fee_years(billing_date, settings), tariffs, settings)
+    if not settings.basic_fee_with_waste:
+        own_fees, fees = fees, {}
     drafts = []
     for customer_id in sorted(set(by_customer) | set(shared_by_customer) | set(sludge_by_customer) | set(fees)):
         emptyings, tanks = by_customer[customer_id], sludge_by_customer[customer_id]
@@ -242,8 +246,12 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
         drafts.append(Draft(customer_id, "waste", f"waste:{customer_id}:{period_start.isoformat()}", rows,
                             billing_date, billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
                             (period_start, period_end), emptying_ids=[e[0] for e in emptyings],
-                            sludge_ids=[t[0] for t in tanks], shared_emptying_ids=[e[0] for e in shares]))
-    return _bill_drafts("waste", billing_date, drafts, settings)
+                            sludge_ids=[t[0] for t in tanks], shared_emptying_ids=[e[0] for e in shares],
+                            basic_fees=fee_bills.get(customer_id, []) if customer_id in fees else []))
+    run = _bill_drafts("waste", billing_date, drafts, settings)
+    if not settings.basic_fee_with_waste and own_fees:  # late joiners' fees, on invoices of their own
+        _bill_drafts("basic_fee", billing_date, _fee_drafts(own_fees, fee_bills, billing_date, "late"), settings)
+    return run
 
 
 def _bill_drafts(kind: str, billing_date: dt.date, drafts: list[Draft], settings: BillingSettings) -> BillingRun:
@@ -294,30 +302,69 @@ def run_due(day: dt.date, settings: BillingSettings) -> list[BillingRun]:
 
 def run_basic_fees(year: int, billing_date: dt.date, settings: BillingSettings) -> BillingRun:
     """The waste basic fee of `year` on an invoice of its own per customer: a row per
-    property, dwellings × the year's price for its use (permanent home or holiday home),
-    from the price list in force on 1 January. Run again, it bills nobody twice."""
+    property not billed for that year yet. Run again, it bills nobody twice."""
     tariffs = Tariffs(PriceListRow.select())
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    drafts = [Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{year}", rows, billing_date,
-                    billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end))
-              for customer_id, rows in _basic_fee_rows(year, tariffs).items()]
-    return _bill_drafts("basic_fee", billing_date, drafts, settings)
+    fees, bills = basic_fees_due([(year, True)], tariffs, settings)
+    return _bill_drafts("basic_fee", billing_date, _fee_drafts(fees, bills, billing_date, str(year)), settings)
 
 
-def _basic_fee_rows(year: int, tariffs: Tariffs, *, unbilled_only: bool = False) -> dict[int, list]:
-    """{customer id: a basic-fee row per property for `year`}; with `unbilled_only` only
-    for customers whose fee of that year is on no invoice yet."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    billed = set()
-    if unbilled_only:
-        billed = {c for (c,) in Invoice.select(Invoice.customer).join(InvoiceRow).where(
-            (InvoiceRow.code == "waste_basic_fee") & (InvoiceRow.period_start == start)).tuples()}
-    by_customer = defaultdict(list)
-    for prop in Property.select().order_by(Property.customer, Property.street, Property.id):
-        if prop.customer_id in billed:
-            continue
-        price = tariffs.price(f"waste_basic_fee_{prop.occupancy}", start)
-        by_customer[prop.customer_id].append(billing.Row(
-            "waste_basic_fee", Decimal(prop.dwellings), "dwelling", price.unit_price, price.vat_rate, start, end,
-            {"property": prop.street, "occupancy": prop.occupancy}))
-    return by_customer
+def _fee_drafts(fees: dict, bills: dict, billing_date: dt.date, key: str) -> list[Draft]:
+    drafts = []
+    for customer_id, rows in sorted(fees.items()):
+        start = min(r.period_start for r in rows)
+        end = max(r.period_end for r in rows)
+        drafts.append(Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{key}" if key != "late" else
+                            f"basic_fee:{customer_id}:{billing_date.isoformat()}:late", rows, billing_date,
+                            billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end),
+                            basic_fees=bills[customer_id]))
+    return drafts
+
+
+def _fee_years(billing_date: dt.date, settings: BillingSettings) -> list[tuple[int, bool]]:
+    """The years a waste run bills basic fees of, each with whether it is the year's main
+    billing: with the fee on the waste invoice, the run's year is (its first run bills
+    everybody), else the basic-fee run on its own day is; either way the year before and
+    (once its basic-fee day has passed) this year are looked at again for late joiners."""
+    year = billing_date.year
+    if settings.basic_fee_with_waste:
+        return [(year - 1, False), (year, True)]
+    month, day = settings.basic_fee_billed_on
+    return [(year - 1, False)] + ([(year, False)] if billing_date >= dt.date(year, month, day) else [])
+
+
+def basic_fees_due(years, tariffs: Tariffs, settings: BillingSettings) -> tuple[dict, dict]:
+    """({customer id: rows}, {customer id: [(property id, year, months)]}) of the basic fees
+    of `years` (year, main billing?) not billed yet, a row per property and year.
+
+    The rule (README "Billing and payments"): the fee is per property and year, billed once
+    whatever the mode, and the mode only decides where it is printed. A property that joined
+    in the year pays from the month it joined, pro rata by months (price × dwellings × months
+    / 12, to the cent; WASTE_BASIC_FEE_PRO_RATA=false: the whole year); one that joined later
+    pays nothing for it; one without a joining day (a customer from before) the whole year.
+    The year's main billing bills every property not billed yet (the previous system's
+    invoices of that year, recorded by the import, count as billed); a later run bills those
+    still unbilled that joined in that year, or, when Kotipiha billed the year itself, any."""
+    billed = {(p, y) for p, y in BasicFeeBill.select(BasicFeeBill.property, BasicFeeBill.year)
+              .where(BasicFeeBill.year.in_([y for y, _main in years])).tuples()}
+    ours = {y for (y,) in BasicFeeBill.select(BasicFeeBill.year).join(Invoice)
+            .where(BasicFeeBill.year.in_([y for y, _main in years]) & ~Invoice.imported).distinct().tuples()}
+    rows, bills = defaultdict(list), defaultdict(list)
+    properties = list(Property.select().order_by(Property.customer, Property.street, Property.id))
+    for year, main in years:
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        for prop in properties:
+            joined = as_date(prop.joined_on)
+            if (prop.id, year) in billed or (joined and joined > end):
+                continue
+            if not main and year not in ours and not (joined and joined.year == year):
+                continue  # a year the previous system billed: only its own joiners are Kotipiha's
+            months = 12 - joined.month + 1 if joined and joined.year == year and settings.basic_fee_pro_rata else 12
+            first = dt.date(year, 13 - months, 1)
+            price = tariffs.price(f"waste_basic_fee_{prop.occupancy}", start)
+            amount = round_cents(price.unit_price * prop.dwellings * months / 12) if months < 12 else None
+            rows[prop.customer_id].append(billing.Row(
+                "waste_basic_fee", Decimal(prop.dwellings), "dwelling", price.unit_price, price.vat_rate, first, end,
+                {"property": prop.street, "occupancy": prop.occupancy, **({"months": months} if months < 12 else {})},
+                amount=amount))
+            bills[prop.customer_id].append((prop.id, year, months))
+    return dict(rows), dict(bills)

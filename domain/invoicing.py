@@ -18,7 +18,7 @@ from peewee import fn
 from database import advance_sequence, bulk_insert, next_ids
 from domain import billing
 from domain.reference import fi_reference, rf_reference
-from models import Credit, Emptying, Invoice, InvoiceRow, SharedEmptyingBill, SludgeOrder, db
+from models import BasicFeeBill, Credit, Emptying, Invoice, InvoiceRow, SharedEmptyingBill, SludgeOrder, db
 from models.clock import utcnow
 
 
@@ -31,6 +31,7 @@ class BillingSettings:
     statement_accounts: tuple[str, ...] = ()  # IBANs whose camt.053 statements carry payments
     basic_fee_billed_on: tuple[int, int] = (2, 15)  # (month, day) the year's waste basic fee is billed
     basic_fee_with_waste: bool = False  # on the year's first waste invoice instead of an own one
+    basic_fee_pro_rata: bool = True  # a property that joins in the year pays from its month
 
     @classmethod
     def from_config(cls, config) -> "BillingSettings":
@@ -41,6 +42,8 @@ class BillingSettings:
                    statement_accounts=tuple(a.strip() for a in accounts if a.strip()),
                    basic_fee_billed_on=(month, day),
                    basic_fee_with_waste=str(config.get("WASTE_BASIC_FEE_ON_WASTE_INVOICE", "")).lower()
+                   in ("1", "true", "yes", "on"),
+                   basic_fee_pro_rata=str(config.get("WASTE_BASIC_FEE_PRO_RATA", "true")).lower()
                    in ("1", "true", "yes", "on"))
 
 
@@ -75,6 +78,7 @@ class Draft:
     emptying_ids: list = field(default_factory=list)
     sludge_ids: list = field(default_factory=list)  # septic tank emptyings billed
     shared_emptying_ids: list = field(default_factory=list)  # shared bins' emptyings, this customer's share
+    basic_fees: list = field(default_factory=list)  # (property id, year, months) of the basic fees on it
 
 
 def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingSettings,
@@ -96,7 +100,7 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingS
         if credit.customer_id in customers:
             credits[credit.customer_id].append(credit)
     threshold = settings.credit_refund_threshold
-    invoices, rows, used, new_credits, emptyings = [], [], {}, [], {}
+    invoices, rows, used, new_credits, emptyings, fee_bills = [], [], {}, [], {}, []
     with db.atomic():
         ids = next_ids(Invoice, len(drafts))
         for invoice_id, draft in zip(ids, drafts):
@@ -123,6 +127,8 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingS
                 new_credits.append(dict(customer=draft.customer_id, source_invoice=invoice_id,
                                         amount=-amount, refund_due=-amount >= threshold,
                                         used_invoice=None, created_at=utcnow()))
+            fee_bills += [dict(property=p, year=y, months=m, invoice=invoice_id, created_at=utcnow())
+                          for p, y, m in draft.basic_fees]
             if draft.emptying_ids or draft.sludge_ids or draft.shared_emptying_ids:
                 emptyings[invoice_id] = (draft.emptying_ids, draft.sludge_ids,
                                          [(e, draft.customer_id) for e in draft.shared_emptying_ids])
@@ -133,6 +139,8 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingS
             Credit.update(used_invoice=invoice_id).where(Credit.id == credit_id).execute()
         if new_credits:
             bulk_insert(Credit, new_credits)
+        if fee_bills:  # unique per property and year: a fee is never on two invoices
+            bulk_insert(BasicFeeBill, fee_bills)
         for invoice_id, (emptying_ids, sludge_ids, shares) in emptyings.items():
             if emptying_ids:
                 Emptying.update(invoice=invoice_id).where(Emptying.id.in_(emptying_ids)).execute()

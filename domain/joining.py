@@ -135,7 +135,7 @@ def approve(application: JoinApplication, staff, *, collection_area: str, route_
                                post_office=application.post_office, municipality=application.municipality,
                                collection_area=collection_area.strip(), building_type=application.building_type,
                                occupancy="holiday" if application.building_type == "holiday_home" else "permanent",
-                               dwellings=application.dwellings)
+                               dwellings=application.dwellings, joined_on=application.start_date)
         for waste_type in wanted:
             WasteContract.create(property=prop, waste_type=waste_type, bin_size=bins[waste_type].bin_size,
                                  interval_weeks=bins[waste_type].interval_weeks, route_weekday=route_weekday,

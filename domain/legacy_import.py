@@ -40,9 +40,9 @@ from domain import compost, emails
 from domain.accounts import CUSTOMER_NUMBER, normalize_customer_number
 from domain.reference import fi_reference, is_valid_fi_reference, rf_reference
 from domain.waste import WASTE_TYPES
-from models import (CompostNotice, ConsumptionPoint, Customer, ImportRecord, Invoice, Meter, Property, Reading,
-                    WasteContract, db)
-from models.clock import utcnow
+from models import (BasicFeeBill, CompostNotice, ConsumptionPoint, Credit, Customer, ImportRecord, Invoice, Meter,
+                    Property, Reading, WasteContract, db)
+from models.clock import today as local_today, utcnow
 
 CHUNK = 500  # ids per IN (…) query
 
@@ -286,6 +286,7 @@ TABLES = [
         Column("status", "tila", choice({"maksettu": "paid", "avoin": "open"})),
         Column("balanced_reading_id", "tasauslukema", text, required=False),
         Column("estimated_m3", "arvioitu_m3", decimal, required=False),
+        Column("basic_fee_year", "perusmaksuvuosi", positive, required=False),
     ], Invoice, unique=("number", "reference")),
     Table("compost_notice", ("compost_notices.csv", "kompostointi-ilmoitukset.csv"), [
         ID,
@@ -461,13 +462,21 @@ def norm(value):
 
 # -- the import -----------------------------------------------------------------------------
 
+def ref_or_own(v: dict) -> str:
+    """An invoice's reference: the one in the file, or its number with a check digit."""
+    return v.get("reference") or fi_reference(v["number"].rjust(3, "0"))
+
+
 class Importer:
     """One import of a folder. `ids[entity]` maps the previous system's ids to Kotipiha's
     (those imported before and those created by this run)."""
 
-    def __init__(self, folder: Path, today: dt.date):
+    def __init__(self, folder: Path, today: dt.date, refund_threshold: Decimal = Decimal(200)):
         self.folder = folder
         self.today = today
+        self.refund_threshold = refund_threshold
+        self.fee_years: dict[str, int] = {}  # invoice source id -> the year whose basic fee it carried
+        self.credits: dict[str, Decimal] = {}  # credit note source id -> the credit still unused
         self.ids: dict[str, dict[str, int]] = {}
         self.open_amounts: dict[str, Decimal] = {}  # invoice source id -> still unpaid
         self.open_lines: dict[str, int] = {}
@@ -562,7 +571,19 @@ class Importer:
             unpaid = self.open_amounts[source_id]
             if total >= 0 and not Decimal(0) <= unpaid <= total:
                 raise Reject(f"open balance {unpaid} is not between 0 and the total {total}")
-        ref = v.get("reference") or fi_reference(v["number"].rjust(3, "0"))
+            if total < 0 and unpaid > -total:
+                raise Reject(f"open credit {unpaid} is more than the credit note's {-total}")
+        year = v.get("basic_fee_year") or ((start or v["invoice_date"]).year if v["kind"] == "basic_fee" else None)
+        if year is not None:
+            self.fee_years[source_id] = year
+        if total < 0:  # a credit note: what is still unused becomes a credit like Kotipiha's own
+            self.credits[source_id] = abs(unpaid)
+            return dict(customer=self.ref("customer", v["customer_id"], "customer"), number=v["number"],
+                        reference=ref_or_own(v), rf_reference=rf_reference(ref_or_own(v)), kind=v["kind"],
+                        invoice_date=v["invoice_date"], due_date=v["due_date"], period_start=start, period_end=end,
+                        total=total, status="credit" if unpaid else "paid", paid_amount=Decimal("0.00"),
+                        point=point, balanced_reading=balanced, estimated_m3=v.get("estimated_m3"), imported=True)
+        ref = ref_or_own(v)
         return dict(customer=self.ref("customer", v["customer_id"], "customer"), number=v["number"],
                     reference=ref, rf_reference=rf_reference(ref), kind=v["kind"],
                     invoice_date=v["invoice_date"], due_date=v["due_date"], period_start=start, period_end=end,
@@ -670,6 +691,8 @@ class Importer:
         try:
             with db.atomic():  # the file's transaction
                 self.write(table, parsed, known, report)
+                if table.entity == "invoice":
+                    self.settle_invoices([(sid, known[sid]) for _l, sid, _f in parsed if sid in known])
         except Reject as error:  # rolled back: nothing of the file is imported
             self.ids.pop(table.entity, None)
             report.created = report.updated = report.unchanged = 0
@@ -735,6 +758,31 @@ class Importer:
             report.created += len(new)
         if old:
             self.update(table, old, known, report, now)
+
+    def settle_invoices(self, imported: list[tuple[str, int]]) -> None:
+        """What the invoices mean beyond their rows (audit #22, 2 and 6): an open credit note
+        becomes a credit like Kotipiha's own (carried to the next invoice, or refunded at the
+        threshold), once; a basic-fee invoice, or one naming `basic_fee_year`, records that
+        the customer's properties' fee of that year is billed, so neither billing mode bills
+        it again."""
+        ids = dict(imported)
+        has_credit = {i for (i,) in Credit.select(Credit.source_invoice)
+                      .where(Credit.source_invoice.in_(list(ids.values()))).tuples()}
+        for source_id, amount in self.credits.items():
+            invoice_id = ids.get(source_id)
+            if invoice_id is None or invoice_id in has_credit or amount <= 0:
+                continue
+            customer_id = Invoice.select(Invoice.customer).where(Invoice.id == invoice_id).scalar()
+            Credit.create(customer=customer_id, source_invoice=invoice_id, amount=amount,
+                          refund_due=amount >= self.refund_threshold)
+        for source_id, year in self.fee_years.items():
+            invoice_id = ids.get(source_id)
+            if invoice_id is None:
+                continue
+            customer_id = Invoice.select(Invoice.customer).where(Invoice.id == invoice_id).scalar()
+            for (prop_id,) in Property.select(Property.id).where(Property.customer == customer_id).tuples():
+                BasicFeeBill.insert(property=prop_id, year=year, invoice=invoice_id, months=12,
+                                    created_at=utcnow()).on_conflict_ignore().execute()
 
     @staticmethod
     def check_generated_numbers(rows: list[dict]) -> None:
@@ -816,11 +864,12 @@ class _DryRun(Exception):
     pass
 
 
-def import_folder(folder, *, dry_run: bool = False, today: dt.date | None = None) -> Report:
+def import_folder(folder, *, dry_run: bool = False, today: dt.date | None = None,
+                  refund_threshold: Decimal = Decimal(200)) -> Report:
     """Import every file of TABLES found in `folder`; a dry run writes nothing."""
     started = time.perf_counter()
     folder = Path(folder)
-    importer = Importer(folder, today or dt.date.today())
+    importer = Importer(folder, today or local_today(), refund_threshold)
     report = Report(str(folder), dry_run)
     try:
         with db.atomic() if dry_run else contextlib.nullcontext():

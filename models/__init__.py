@@ -16,13 +16,13 @@ from models.joining import JoinApplication, PublicRequest
 from models.shared import SharedBin, SharedBinMember, SharedBinShare, SharedEmptyingBill
 from models.sludge import SludgeOrder, WastewaterSystem
 from models.support import DisruptionNotice, SupportMessage, SupportThread
-from models.billing import BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
+from models.billing import BasicFeeBill, BillingRun, Credit, Invoice, InvoiceRow, Payment, Reminder
 from models.scheduling import (JobRun, NotificationLog, NotificationPref, PushMessage, PushSubscription,
                                SchedulerLease)
 
 ALL_MODELS = (Customer, User, Property, WasteContract, WasteOrder, Emptying, PriceListRow,
               ConsumptionPoint, Meter, Reading, BillingCalendar, CompostNotice, SupportThread,
-              SupportMessage, BillingRun, Invoice, InvoiceRow, Payment, Reminder, Credit, Outbox,
+              SupportMessage, BillingRun, Invoice, InvoiceRow, BasicFeeBill, Payment, Reminder, Credit, Outbox,
               AuditLog, LoginAttempt, PasswordReset, JobRun, SchedulerLease, NotificationPref,
               NotificationLog, PushSubscription, PushMessage, UserSession, EmailChange, DisruptionNotice,
               WastewaterSystem, SludgeOrder, CollectionPoint, SortingItem, JoinApplication,

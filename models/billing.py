@@ -8,6 +8,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalFi
 
 from models.clock import utcnow
 from models.accounts import Customer
+from models.properties import Property
 from models.base import BaseModel, money_field, unit_price_field
 from models.scheduling import interrupted_or
 from models.water import ConsumptionPoint, Reading
@@ -112,6 +113,20 @@ class InvoiceRow(BaseModel):
     @property
     def meta(self) -> dict:
         return json.loads(self.meta_json) if self.meta_json else {}
+
+
+class BasicFeeBill(BaseModel):
+    """A property's waste basic fee of a year, and the invoice that carried it (Kotipiha's,
+    or the previous system's from the import): billed once, whatever the billing mode."""
+
+    property = ForeignKeyField(Property, backref="+", on_delete="CASCADE")
+    year = IntegerField()
+    invoice = ForeignKeyField(Invoice, null=True, backref="+", on_delete="SET NULL")
+    months = IntegerField()  # 12, or the months from the month the property joined
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("property", "year"), True),)
 
 
 class Payment(BaseModel):

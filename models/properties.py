@@ -51,6 +51,7 @@ class Property(BaseModel):
     building_type = CharField()  # see BUILDING_TYPES
     occupancy = CharField(default="permanent")  # permanent | holiday
     dwellings = IntegerField(default=1)  # the annual waste basic fee is per dwelling
+    joined_on = DateField(null=True)  # empty: a customer from before (a whole year's basic fee)
     created_at = DateTimeField(default=utcnow)
     calendar_token = CharField(null=True, unique=True)  # secret of the ICS feed
     # Where the property is (for the nearest collection points), and the collection point a

@@ -9,8 +9,8 @@ import pytest
 from demo.legacy_csv import write_export
 from domain import billing_runs, customers, invoicing, legacy_import, payments, price_list
 from domain.bankfiles import BankPayment
-from models import (ALL_MODELS, BillingCalendar, CompostNotice, ConsumptionPoint, Customer, ImportRecord, Invoice,
-                    Meter, PriceListRow, Property, Reading, User, WasteContract)
+from models import (ALL_MODELS, BillingCalendar, CompostNotice, ConsumptionPoint, Credit, Customer, Emptying,
+                    ImportRecord, Invoice, Meter, PriceListRow, Property, Reading, User, WasteContract)
 from tests import factories
 from tests.conftest import post_form
 
@@ -260,3 +260,39 @@ def test_a_200_kb_cell_or_a_broken_line_is_a_file_line_error_like_every_bad_row(
     assert "customers.csv:3: rejected: billing_street: longer than 255 characters (300)" in result.output
     with app.app_context():
         assert [c.name for c in Customer.select()] == ["Eero Eka"]
+
+
+def test_an_imported_open_credit_note_becomes_a_credit_the_next_invoice_uses(ctx, tmp_path):
+    """Audit #22, 6: a credit note of −25,40 € still open in the previous system, and one of
+    −250,00 € with 230,00 € unused (open balance). The first is carried to the customer's
+    next invoice (a waste invoice of 2 × 6,79 = 13,58 €: 13,58 − 25,40 = −11,82, a credit
+    again, carried on); the second is at the 200 € threshold: refunded, not carried."""
+    folder = tmp_path / "export"
+    write(folder, "customers.csv", "id;number;name;billing_street;billing_postal_code;billing_post_office\n"
+                                   "A1;62-0000201-00;Aino Aalto;Koivukuja 9;45100;Kouvola\n"
+                                   "A2;62-0000202-00;Eero Eka;Uusitie 1;45100;Kouvola\n")
+    write(folder, "invoices.csv", "id;customer_id;number;kind;invoice_date;due_date;total;status\n"
+                                  "H1;A1;990101;waste;1.10.2026;22.10.2026;-25,40;open\n"
+                                  "H2;A2;990102;waste;1.10.2026;22.10.2026;-250,00;open\n")
+    write(folder, "open_balances.csv", "invoice_id;open_amount\nH2;230,00\n")
+    report = run(folder)
+    assert report.rejected == 0, report.lines()
+    aino = Customer.get(Customer.number == "62-0000201-00")
+    eero = Customer.get(Customer.number == "62-0000202-00")
+    small = Credit.get(Credit.customer == aino)
+    large = Credit.get(Credit.customer == eero)
+    assert (small.amount, small.refund_due, large.amount, large.refund_due) == (
+        Decimal("25.40"), False, Decimal("230.00"), True)
+    assert {i.status for i in Invoice.select()} == {"credit"}
+    run(folder)  # a second run makes no second credit
+    assert Credit.select().count() == 2
+    PriceListRow.insert_many(price_list.price_rows()).execute()
+    prop = factories.property_(aino)
+    for day in (dt.date(2026, 11, 4), dt.date(2026, 11, 18)):
+        Emptying.create(contract=prop.waste_contracts.get(), emptied_on=day, bin_count=1)
+    billing_runs.run_waste(dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2027, 1, 20), SETTINGS)
+    bill = Invoice.get((Invoice.customer == aino) & ~Invoice.imported)
+    assert [(r.code, r.amount) for r in bill.rows if r.code == "credit"] == [("credit", Decimal("-25.40"))]
+    assert bill.total == Decimal("-11.82")
+    assert Credit.get_by_id(small.id).used_invoice_id == bill.id
+    assert Credit.get(Credit.source_invoice == bill).amount == Decimal("11.82")
