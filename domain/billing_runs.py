@@ -100,11 +100,16 @@ def load_water_batch(points, period_start: dt.date, scope=None):
             estimates[point_id].append(billing.EstimateSpan(
                 first, as_date(end) + dt.timedelta(days=1), Decimal(str(m3)), component))
     # Fixed fees start the day after the last day an owner's final invoice or the previous
-    # system billed them, until the point's first Kotipiha invoice after that day.
-    finals = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_end))
-                       .where(Invoice.point.in_(scope) & ((Invoice.kind == "final") | Invoice.imported))
-                       .group_by(Invoice.point)))
-    latest_start = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.period_start))
+    # system billed them, on the point's first Kotipiha water invoice made after that one
+    # only: the invoices after it go on from where it stopped (no day billed twice).
+    finals = {}  # point -> (the last day billed, the id of the invoice that billed it)
+    for point_id, end, invoice_id in _raw(Invoice.select(Invoice.point, Invoice.period_end, Invoice.id)
+                                          .where(Invoice.point.in_(scope) &
+                                                 ((Invoice.kind == "final") | Invoice.imported) &
+                                                 Invoice.period_end.is_null(False))):
+        key = (as_date(end), invoice_id)
+        finals[point_id] = max(finals.get(point_id, key), key)
+    latest_water = dict(_raw(Invoice.select(Invoice.point, fn.MAX(Invoice.id))
                              .where(Invoice.point.in_(scope) & (Invoice.kind == "water") & ~Invoice.imported)
                              .group_by(Invoice.point)))
     batch = {}
@@ -116,9 +121,9 @@ def load_water_batch(points, period_start: dt.date, scope=None):
         # Days up to the balanced reading are billed as actual consumption: estimates never
         # start before it (after an owner change the final invoice balanced beyond them).
         until = max(until, base.day) if until else None
-        final_end = as_date(finals.get(point.id))
+        final_end, final_id = finals.get(point.id, (None, None))
         fees_from = None
-        if final_end and (latest_start.get(point.id) is None or as_date(latest_start[point.id]) <= final_end) \
+        if final_end and (latest_water.get(point.id) or 0) < final_id \
                 and final_end + dt.timedelta(days=1) != period_start:
             fees_from = final_end + dt.timedelta(days=1)
         history = PointHistory(base, [s for s in spans_all if s.end > base.day], until, fees_from)

@@ -251,6 +251,16 @@ def test_owner_change_makes_a_final_invoice_and_the_new_owner_starts_from_it(bil
     assert min(r.period_start for r in estimates) == dt.date(2026, 5, 15)  # nothing billed twice
     q2_fees = sorted((r.period_start, r.unit, r.quantity) for r in q2.rows if r.code == "water_basic_fee")
     assert q2_fees == [(dt.date(2026, 5, 16), "day", 16), (dt.date(2026, 6, 1), "month", 1)]  # 16.–31.5., June
+    # Audit #22, 7: the new owner's second invoice bills July–September only (three whole
+    # months); it billed 16.5.–30.6. again.
+    billing_runs.run_water(dt.date(2026, 10, 4), SETTINGS)
+    q3 = Invoice.get(Invoice.billing_key == f"water:{point.id}:2026-07-01")
+    q3_fees = sorted((r.period_start, r.period_end, r.unit, r.quantity) for r in q3.rows if r.code == "water_basic_fee")
+    assert q3_fees == [(dt.date(2026, 7, 1), dt.date(2026, 9, 30), "month", 3)]
+    fee_days = [(r.period_start, r.period_end) for i in Invoice.select().where(Invoice.point == point.id)
+                for r in i.rows if r.code == "water_basic_fee" and r.amount > 0]
+    days = [d for first, last in fee_days for d in range((last - first).days + 1) for d in [first + dt.timedelta(d)]]
+    assert len(days) == len(set(days)) == (dt.date(2026, 9, 30) - dt.date(2026, 1, 1)).days + 1  # each day once
     with pytest.raises(FieldError):
         owner_change.change_owner(point, possession=dt.date(2026, 5, 15), reading_value=540,
                                   new_customer=owner, staff=staff, settings=SETTINGS, today=dt.date(2026, 5, 20))
