@@ -79,6 +79,7 @@ class Draft:
     sludge_ids: list = field(default_factory=list)  # septic tank emptyings billed
     shared_emptying_ids: list = field(default_factory=list)  # shared bins' emptyings, this customer's share
     basic_fees: list = field(default_factory=list)  # (property id, year, months) of the basic fees on it
+    use_credits: bool = True  # a credit note carries no other credit: it is one
 
 
 def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingSettings,
@@ -104,7 +105,7 @@ def save_batch(drafts: list[Draft], *, numbers: Numbers, run, settings: BillingS
     with db.atomic():
         ids = next_ids(Invoice, len(drafts))
         for invoice_id, draft in zip(ids, drafts):
-            own = credits.pop(draft.customer_id, [])
+            own = credits.pop(draft.customer_id, []) if draft.use_credits else []
             lines = draft.rows + [billing.credit_row(c.amount, c.source_invoice.number) for c in own]
             amount = billing.total(lines)
             number = numbers.take()

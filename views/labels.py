@@ -53,7 +53,7 @@ LABELS = {
     "contact_method": {"email": _l("By email"), "phone": _l("By phone"), "none": _l("No contact needed")},
     "invoice_kind": {"water": _l("Water"), "waste": _l("Waste collection"),
                      "final": _l("Final invoice"), "interest": _l("Late-payment interest"),
-                     "basic_fee": _l("Waste basic fee")},
+                     "basic_fee": _l("Waste basic fee"), "credit_note": _l("Credit note")},
     "run_status": {"queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
                    "interrupted": _l("interrupted (its process stopped)")},
     "invoice_status": {"open": _l("Open"), "paid": _l("Paid"), "cancelled": _l("Cancelled"),

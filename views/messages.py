@@ -100,6 +100,10 @@ MESSAGES = {
     "start_range": _l("Choose a start date within the next 12 months."),
     "weekday_choice": _l("Choose a weekday."),
     "note_needed": _l("Write the reason; the applicant gets it by email."),
+    "credit_reason_needed": _l("Write why the row is credited."),
+    "credit_reason_long": _l("Write the reason in at most %(max)d characters."),
+    "row_not_creditable": _l("This row cannot be credited: only a billed row of an invoice can."),
+    "row_already_credited": _l("This row is credited already."),
     "identity_mismatch": _l("The customer number and the street address do not match. Both are on your invoice."),
     # shared bins
     "invite_needed": _l("Invite at least one neighbour: a customer number and a street address a line."),
