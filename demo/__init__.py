@@ -15,10 +15,10 @@ from peewee import fn
 
 from database import advance_sequence
 from demo.generator import Generator
-from domain import billing_runs, invoicing, price_list, schedule, sludge
+from domain import billing_runs, dunning, invoicing, price_list, schedule, sludge
 from domain.passwords import hash_password
 from models import (BillingCalendar, CollectionPoint, ConsumptionPoint, Customer, Emptying, Invoice,
-                    JoinApplication, Meter, PriceListRow, Property, Reading, SharedBin, SharedBinMember,
+                    JoinApplication, Meter, Payment, PriceListRow, Property, Reading, SharedBin, SharedBinMember,
                     SludgeOrder, User, WasteContract, WasteOrder, WastewaterSystem, db)
 from models.clock import today as clock_today, utcnow
 
@@ -27,7 +27,8 @@ DEMO_RESIDENTS = (
     # username, email, first, last, what the login shows
     ("maija", "maija.virtanen@example.fi", "Maija", "Virtanen", "several properties"),
     ("pekka", "pekka.nieminen@example.fi", "Pekka", "Nieminen", "two holiday homes, one on an area collection point"),
-    ("anna", "anna.korhonen@example.fi", "Anna", "Korhonen", "a remote-read water meter"),
+    ("anna", "anna.korhonen@example.fi", "Anna", "Korhonen",
+     "a remote-read water meter; the one who has not paid: an overdue invoice with a reminder"),
 )
 DEMO_STAFF = ("asiakaspalvelu", "asiakaspalvelu@example.fi", "Sanna", "Lehtonen")
 DEMO_ADMIN = ("paakayttaja", "paakayttaja@example.fi", "Kalle", "Koskinen")  # prices and calendars
@@ -71,8 +72,10 @@ def load(properties: int = 200, seed: int = 2026, today: dt.date | None = None,
         _demo_join_application(today)
         _fix_sequences()
         _demo_shared_bin(special, today)  # makes a contract: after the generated ids
+        _current_billing_group(special, today)
     if with_billing:
-        _run_billing(today, billing or invoicing.BillingSettings())
+        _run_billing(today, billing or invoicing.BillingSettings(), gen.billing_from)
+        _demo_payments(special, today)
     return {"customers": Customer.select().count(), "properties": Property.select().count(),
             "waste contracts": WasteContract.select().count(), "meters": Meter.select().count(),
             "readings": Reading.select().count(), "invoices": Invoice.select().count()}
@@ -103,10 +106,16 @@ def _special_customers(gen: Generator) -> list[tuple[int, list[int]]]:
 BILLED_DAYS = 200  # demo data runs Kotipiha's own billing for this many days back
 
 
-def _run_billing(today: dt.date, settings: invoicing.BillingSettings) -> None:
-    """The water runs of the last months and the latest waste quarter, as the scheduler
-    would have run them."""
+def _run_billing(today: dt.date, settings: invoicing.BillingSettings, billing_from: dt.date) -> None:
+    """The water runs of the last months, the year's waste basic fee on an invoice of its
+    own (the default mode) when its day is in them, and the latest waste quarter, as the
+    scheduler would have run them."""
     start = today - dt.timedelta(days=BILLED_DAYS)
+    month, day_of_month = settings.basic_fee_billed_on
+    for year in (today.year - 1, today.year):
+        fee_day = dt.date(year, month, day_of_month)
+        if billing_from <= fee_day <= today and not settings.basic_fee_with_waste:
+            billing_runs.run_basic_fees(year, fee_day, settings)
     days = [d for (d,) in BillingCalendar.select(BillingCalendar.billing_date).distinct()
             .where((BillingCalendar.billing_date > start) & (BillingCalendar.billing_date <= today))
             .order_by(BillingCalendar.billing_date).tuples()]
@@ -114,6 +123,41 @@ def _run_billing(today: dt.date, settings: invoicing.BillingSettings) -> None:
         billing_runs.run_water(day, settings)
     quarter_start, quarter_end = billing_runs.previous_quarter(today)
     billing_runs.run_waste(quarter_start, quarter_end, quarter_end + dt.timedelta(days=20), settings)
+
+
+def _current_billing_group(special, today: dt.date) -> None:
+    """Maija's and Pekka's water in the group billed last, when its invoice is not due yet:
+    their latest invoice is open and not yet due, like a resident's who pays on time."""
+    period = (BillingCalendar.select().where((BillingCalendar.billing_date <= today) &
+                                             (BillingCalendar.due_date >= today))
+              .order_by(BillingCalendar.billing_date.desc()).first())  # the quarterly or monthly group
+    if period is not None:
+        homes = [p for _c, props in special[:2] for p in props]
+        ConsumptionPoint.update(billing_group=period.billing_group).where(ConsumptionPoint.property.in_(homes)).execute()
+
+
+def _demo_payments(special, today: dt.date) -> None:
+    """Customers pay like real ones: every invoice due before today is paid a few days
+    before its due date (a bank payment matched by its reference), the ones not due yet
+    are open. Anna is the exception: her latest invoice due a fortnight ago or more is
+    unpaid and has its first reminder (the nightly dunning run of that day)."""
+    anna = special[2][0]
+    due = (Invoice.status == "open") & (Invoice.total > 0) & ~Invoice.imported & (Invoice.due_date < today)
+    late = (Invoice.select().where(due & (Invoice.customer == anna) &
+                                   (Invoice.due_date <= today - dt.timedelta(days=dunning.FIRST_AFTER_DAYS)))
+            .order_by(Invoice.due_date.desc(), Invoice.id.desc()).first())
+    if late is not None:
+        due &= Invoice.id != late.id
+    rows = [dict(paid_on=max(issued, due_on - dt.timedelta(days=invoice_id % 7)), amount=total, reference=reference,
+                 payer=None, source="demo", source_id=f"demo-{invoice_id}", invoice=invoice_id, status="matched",
+                 created_at=utcnow(), currency="EUR")
+            for invoice_id, issued, due_on, total, reference in Invoice.select(
+                Invoice.id, Invoice.invoice_date, Invoice.due_date, Invoice.total, Invoice.reference).where(due).tuples()]
+    for i in range(0, len(rows), 500):
+        Payment.insert_many(rows[i:i + 500]).execute()
+    Invoice.update(status="paid", paid_amount=Invoice.total).where(due).execute()
+    if late is not None:
+        dunning.run(late.due_date + dt.timedelta(days=dunning.FIRST_AFTER_DAYS), dunning.DunningSettings())
 
 
 def _demo_orders(special, today: dt.date) -> None:

@@ -13,7 +13,9 @@ from database import first_free_id
 from domain import schedule
 from domain.reference import fi_reference
 from domain.waste import WasteSettings
-from models import ConsumptionPoint, Customer, Emptying, Invoice, Meter, Property, Reading, WasteContract
+from domain.billing import Tariffs
+from models import (BasicFeeBill, ConsumptionPoint, Customer, Emptying, Invoice, Meter, PriceListRow, Property, Reading,
+                    WasteContract)
 from models.clock import utcnow
 
 # municipality -> [(postal code, post office, collection area, central area?)]
@@ -73,13 +75,22 @@ class Generator:
                                                 Meter, Invoice, Reading)}
         self.ids = {m: itertools.count(start) for m, start in first.items()}  # explicit ids
         self.customer_points = defaultdict(list)  # customer -> [(point, yearly m³, [readings])]
+        self.customer_properties = defaultdict(list)  # customer -> [(property, dwellings, occupancy)]
         self.current_customer = None
         self.rows = {m: [] for m in (Customer, Property, WasteContract, Emptying, ConsumptionPoint,
-                                      Meter, Reading, Invoice)}
+                                      Meter, Reading, Invoice, BasicFeeBill)}
         self.next_invoice_number = 1_962_000 + first[Invoice]
         self.next_point_number = 100_000 + first[ConsumptionPoint]
         self.next_meter_number = 21_000_000 + first[Meter] * 7
         self.billing_from = today  # placeholders end here; real runs bill from this day on
+        self._tariffs = None
+
+    @property
+    def tariffs(self) -> Tariffs:
+        """The price list, read when first needed (it is written after the generator is made)."""
+        if self._tariffs is None:
+            self._tariffs = Tariffs(PriceListRow.select())
+        return self._tariffs
 
     def customer(self, first=None, last=None, *, business=False) -> int:
         rng = self.rng
@@ -126,6 +137,8 @@ class Generator:
             # from the id, not the random generator: the rest of the data stays as it was
             dwellings={"apartment": 6 + pid % 34, "terraced": 3 + pid % 6, "semi_detached": 2}.get(building_type, 1),
             created_at=utcnow()))
+        self.customer_properties[customer_id].append(
+            (pid, self.rows[Property][-1]["dwellings"], self.rows[Property][-1]["occupancy"]))
         if area not in COLLECTION_POINT_AREAS:
             self.waste_contracts(pid, building_type, is_central)
         self.recycling(pid, municipality, building_type, recycling)
@@ -254,6 +267,29 @@ class Generator:
                         point=point_id, balanced_reading=balanced[0] if balanced else None, imported=True,
                         estimated_m3=(Decimal(yearly * ((end - first).days + 1)) / 365).quantize(Decimal("0.001"))
                         if point_id else None))
+
+        self.basic_fee_invoices(customer_id, quarter_starts(self.today, 6)[-1])
+
+    def basic_fee_invoices(self, customer_id, since: dt.date) -> None:
+        """The previous system's waste basic-fee invoices (default mode: one of its own a
+        year, on 15.2.), dwellings × the year's price, paid; recorded as billed per property."""
+        properties = self.customer_properties.get(customer_id, [])
+        for year in range(since.year, self.today.year + 1):
+            issued = dt.date(year, 2, 15)
+            if not (since <= issued < self.billing_from) or not properties:
+                continue
+            total = sum((self.tariffs.price(f"waste_basic_fee_{occupancy}", dt.date(year, 1, 1)).unit_price * dwellings
+                         for _pid, dwellings, occupancy in properties), Decimal(0))
+            invoice_id = next(self.ids[Invoice])
+            number = self.next_invoice_number
+            self.next_invoice_number += 1
+            self.rows[Invoice].append(dict(
+                id=invoice_id, customer=customer_id, number=str(number), reference=fi_reference(number),
+                kind="basic_fee", invoice_date=issued, due_date=issued + dt.timedelta(days=21),
+                period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31), total=total.quantize(Decimal("0.01")),
+                status="paid", point=None, balanced_reading=None, imported=True, estimated_m3=None))
+            self.rows[BasicFeeBill] += [dict(property=pid, year=year, invoice=invoice_id, months=12, created_at=utcnow())
+                                        for pid, _d, _o in properties]
 
     def flush(self) -> None:
         for model, rows in self.rows.items():

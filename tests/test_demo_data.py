@@ -1,6 +1,8 @@
 """Demo data: reproducible, realistic enough, and with working demo logins."""
 import datetime as dt
 
+import pytest
+
 import demo
 from domain import accounts
 from domain.waste import WasteSettings
@@ -85,3 +87,39 @@ def test_demo_data_command_loads_only_into_an_empty_database(runner):
     assert "maija" in first.output
     second = runner.invoke(args=["demo-data", "--properties", "20", "--if-empty"])
     assert "already loaded" in second.output and "maija" in second.output
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 12, 7), dt.date(2026, 12, 30), dt.date(2027, 3, 10)])
+def test_demo_residents_pay_like_real_ones_and_anna_is_the_one_who_has_not(app, day):
+    """Audit #22, 21: on any day Maija and Pekka have paid everything due (paid history) and
+    their latest invoice is open and not yet due; Anna has one overdue invoice with its first
+    reminder; Pekka's Pyhtää holiday home has a basic-fee invoice of its own (the default
+    mode); nobody's home screen greets them with debt but Anna's."""
+    from models import Reminder
+    from models.clock import HELSINKI, set_clock
+    from tests.conftest import login
+    set_clock(dt.datetime(day.year, day.month, day.day, 9, 0, tzinfo=HELSINKI))
+    with app.app_context():
+        demo.load(properties=40, seed=5)
+        for username in ("maija", "pekka"):
+            customer = User.get(User.username == username).customer
+            invoices = list(Invoice.select().where(Invoice.customer == customer))
+            assert not [i for i in invoices if i.status == "open" and i.total > 0 and i.due_date < day], username
+            latest = max(invoices, key=lambda i: (i.invoice_date, i.id))
+            assert latest.status == "open" and latest.due_date >= day, (username, latest.invoice_date, latest.due_date)
+            assert any(i.status == "paid" and not i.imported for i in invoices), username  # paid here, too
+        anna = User.get(User.username == "anna").customer
+        overdue = [i for i in Invoice.select().where(Invoice.customer == anna)
+                   if i.status == "open" and i.total > 0 and i.due_date < day]
+        assert len(overdue) == 1 and Reminder.select().where(Reminder.invoice == overdue[0]).count() == 1
+        pekka = User.get(User.username == "pekka").customer
+        pyhtaa = Property.get((Property.customer == pekka) & (Property.municipality == "Pyhtää"))
+        fee = (Invoice.select().where((Invoice.customer == pekka) & (Invoice.kind == "basic_fee"))
+               .order_by(Invoice.invoice_date.desc()).first())
+        assert fee is not None and fee.number in Invoice.latest_numbers_of(pekka) and pyhtaa.occupancy == "holiday"
+        assert "has not paid" in demo.describe_logins()
+    for username, debt in (("maija", False), ("pekka", False), ("anna", True)):
+        client = app.test_client()
+        login(client, username, demo.DEMO_PASSWORD)
+        home = client.get("/properties/", follow_redirects=True).get_data(as_text=True).lower()
+        assert ("erääntynyt" in home) is debt, username
