@@ -155,3 +155,45 @@ def test_new_pages_in_swedish_are_accessible(page, browser, live_server):
         assert staff.locator("html").get_attribute("lang") == "sv"
         assert_accessible(staff)
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_customer_service_credits_a_billed_row_and_the_resident_sees_why(browser, live_server, lang):
+    """Audit #22, 8, in Chromium: from the customer's page to an invoice, a row credited with
+    a reason after a first try without one; Maija sees the credit note and the reason."""
+    from models import Invoice, InvoiceRow
+    with live_server.app.app_context():
+        maija = User.by_login("maija")
+        invoice = (Invoice.select().join(InvoiceRow).where((Invoice.customer == maija.customer_id) & ~Invoice.imported &
+                                                           (InvoiceRow.amount > 0) & (Invoice.kind != "credit_note"))
+                   .order_by(Invoice.id).first())
+        row = invoice.rows.where(InvoiceRow.amount > 0).order_by(InvoiceRow.position).first()
+        customer_id = maija.customer_id
+        User.update(language=lang).where(User.username.in_(["maija", "asiakaspalvelu"])).execute()
+    context, staff = staff_page(browser, live_server, lang)
+    staff.goto(f"/staff/customers/{customer_id}")
+    staff.get_by_role("link", name=invoice.number).click()
+    assert_accessible(staff)
+    words = {"fi": ("Hyvitä rivi", "Kirjoita, miksi rivi hyvitetään", "Hyvitetty hyvityslaskulla"),
+             "sv": ("Kreditera raden", "Skriv varför raden krediteras", "Krediterad på kreditnota")}[lang]
+    item = staff.locator(f"#row-{row.id}")
+    item.get_by_text(words[0]).click()
+    item.get_by_role("button").click()  # no reason: refused, said why
+    expect(staff.locator(".error-summary, #error-summary").first).to_contain_text(words[1])
+    assert_accessible(staff)
+    staff.locator(f"#row-{row.id} textarea").fill("Tyhjennys merkittiin väärälle kohteelle.")
+    staff.locator(f"#row-{row.id}").get_by_role("button").click()
+    expect(staff.locator(f"#row-{row.id}")).to_contain_text(words[2])
+    assert_accessible(staff)
+    staff.screenshot(path=f"test-artifacts/screens/staff-invoice-credited-{lang}.png", full_page=True)
+    context.close()
+    with live_server.app.app_context():
+        note = Invoice.get((Invoice.kind == "credit_note") & (Invoice.customer == customer_id))
+    resident = browser.new_context(viewport=PHONE, locale=LOCALES[lang], base_url=live_server.url).new_page()
+    resident.goto("/login")
+    log_in(resident, "maija", button={"fi": "Kirjaudu sisään", "sv": "Logga in"}[lang])
+    resident.goto(f"/invoices/{note.id}")
+    expect(resident.locator("main")).to_contain_text("Tyhjennys merkittiin väärälle kohteelle.")
+    assert_accessible(resident)
+    resident.screenshot(path=f"test-artifacts/screens/credit-note-{lang}.png", full_page=True)
+    resident.context.close()
