@@ -18,7 +18,7 @@ import config
 import database
 import formatting
 import scheduler
-from domain import accounts
+from domain import accounts, passwords
 from extensions import babel, compress, csrf, htmx, login_manager
 from models import LANGUAGES, User
 from models.clock import utcnow
@@ -148,6 +148,8 @@ CSP = "; ".join([
 
 
 def _init_security(app: Flask) -> None:
+    passwords.use_method(app.config["PASSWORD_HASH_METHOD"])
+
     @app.before_request
     def _staff_idle_timeout():
         """Staff sessions end after STAFF_IDLE_MINUTES without a request."""

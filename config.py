@@ -100,6 +100,8 @@ DEFAULTS: dict[str, object] = {
     # The areas each water billing group covers, as the utility names them
     # ("1:Kaleva, Sompio;2:Ahjo"); a group not named shows the municipalities of its points.
     "BILLING_GROUP_NAMES": "",
+    # New password hashes: scrypt (memory-hard). Only a test suite sets a cheap method.
+    "PASSWORD_HASH_METHOD": "scrypt",
     "WASTE_BASIC_FEE_BILLED_ON": "02-15",  # MM-DD: the year's waste basic fee goes out on its own invoice
     # … or, when true, on each customer's first waste invoice of the year instead
     "WASTE_BASIC_FEE_ON_WASTE_INVOICE": False,

@@ -1,6 +1,8 @@
 """Password rules: length 12-128, not a common password, no composition rules.
 
-Hashing is scrypt (memory-hard) through Werkzeug, so no extra dependency is needed.
+Hashing is scrypt (memory-hard) through Werkzeug, so no extra dependency is needed. The
+method is the setting PASSWORD_HASH_METHOD (scrypt unless a test suite asks for a cheap
+one; verifying reads the method from each stored hash, so either verifies).
 """
 from __future__ import annotations
 
@@ -13,9 +15,21 @@ MIN_LENGTH = 12
 MAX_LENGTH = 128
 _BLOCKLIST = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 
-# A valid hash to compare against when the user does not exist, so that an unknown user
-# takes as long to refuse as a wrong password.
-_DUMMY_HASH = generate_password_hash("kotipiha-dummy-password", method="scrypt")
+DEFAULT_METHOD = "scrypt"
+_method = DEFAULT_METHOD
+
+
+def use_method(method: str) -> None:
+    """The hashing method of new hashes in this process (create_app sets it)."""
+    global _method
+    _method = method or DEFAULT_METHOD
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """A valid hash to compare against when the user does not exist, so that an unknown
+    user takes as long to refuse as a wrong password."""
+    return generate_password_hash("kotipiha-dummy-password", method=method)
 
 
 @functools.cache
@@ -39,11 +53,11 @@ def password_problem(password: str, *, personal: tuple[str, ...] = ()) -> str | 
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=_method)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     if not stored_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_method), password)
         return False
     return check_password_hash(stored_hash, password)

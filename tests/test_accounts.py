@@ -233,8 +233,19 @@ def test_reset_mails_are_limited_and_a_new_link_invalidates_the_older(app):
 
 
 def test_a_reset_request_takes_as_long_for_unknown_and_known_accounts(app):
+    """With production's scrypt: the point is that its cost hides the difference."""
     import time
+    from domain import passwords
+    from tests.conftest import FAST_HASH
     factories.resident(username="pekka")
+    passwords.use_method("scrypt")
+    try:
+        _check_equal_time(time)
+    finally:
+        passwords.use_method(FAST_HASH)
+
+
+def _check_equal_time(time):
 
     def timed(login, n):
         started = time.perf_counter()
@@ -276,3 +287,23 @@ def test_the_undo_link_lasts_a_week(app):
     set_clock(now() + dt.timedelta(days=8))
     with pytest.raises(FieldError):
         accounts.undo_email_change(token)
+
+
+def test_production_hashes_passwords_with_scrypt_and_only_the_tests_cheaply(tmp_path):
+    """The suite sets PASSWORD_HASH_METHOD to a cheap method; an app built as production
+    builds it (no such setting) hashes with scrypt, and either hash verifies."""
+    from app import create_app
+    from domain import passwords
+    from tests.conftest import FAST_HASH
+    cheap = passwords.hash_password("kompostori ja kissa")
+    assert cheap.startswith("pbkdf2:sha256:1$")
+    production = create_app({"INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "x",
+                             "DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    try:
+        assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
+        strong = passwords.hash_password("kompostori ja kissa")
+        assert strong.startswith("scrypt:")
+        assert passwords.verify_password(strong, "kompostori ja kissa")
+        assert passwords.verify_password(cheap, "kompostori ja kissa")
+    finally:
+        passwords.use_method(FAST_HASH)
