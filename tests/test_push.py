@@ -123,7 +123,8 @@ def test_only_https_endpoints_on_public_hosts_are_accepted(ctx, endpoint):
 
 @pytest.mark.parametrize("p256dh, auth", [
     ("not-a-key", b64(os.urandom(16))), (b64(os.urandom(65)), b64(os.urandom(16))),
-    (None, b64(os.urandom(16))), (browser_keys()[1], b64(os.urandom(8))), (browser_keys()[1], "%%%")])
+    (None, b64(os.urandom(16))), (browser_keys()[1], b64(os.urandom(8))), (browser_keys()[1], "%%%")],
+    ids=["not-a-key", "not-a-point", "no-key", "short-auth", "auth-not-base64"])  # random values: stable ids for xdist
 def test_subscription_keys_are_checked(ctx, p256dh, auth):
     with pytest.raises(push.InvalidSubscription):
         push.check_keys(p256dh, auth)
