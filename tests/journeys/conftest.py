@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
@@ -81,11 +83,31 @@ class LiveServer:
         self.thread.join(5)
 
 
+_DEMO_TEMPLATE = {}
+
+
+def _demo_database(tmp_path):
+    """A copy of the demo data loaded once per process (the same day's data every time)
+    into the test's folder: loading it for every journey took seconds each."""
+    target = tmp_path / "kotipiha.sqlite3"
+    if "path" not in _DEMO_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="kotipiha-demo-"))
+        app = make_app(folder)
+        with app.app_context(), db.connection_context():
+            demo.load(properties=25, seed=11)
+        if not db.is_closed():
+            db.close()
+        connection = sqlite3.connect(folder / "kotipiha.sqlite3")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        _DEMO_TEMPLATE["path"] = folder / "kotipiha.sqlite3"
+    shutil.copyfile(_DEMO_TEMPLATE["path"], target)
+
+
 @pytest.fixture
 def live_server(tmp_path):
+    _demo_database(tmp_path)
     app = make_app(tmp_path)
-    with app.app_context(), db.connection_context():
-        demo.load(properties=25, seed=11)
     with LiveServer(app) as server:
         yield server
 
