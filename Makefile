@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export FLASK_APP := app:create_app
 
-.PHONY: run dev test setup test-setup debian-packages assets translations db demo-data clean bench
+.PHONY: run dev test test-fast setup test-setup debian-packages assets translations db demo-data clean bench
 
 # As in production: gunicorn with 2 workers (deploy/gunicorn.conf.py).
 run: setup db demo-data
@@ -19,13 +19,23 @@ dev: setup db demo-data
 	@echo "Kotipiha (development server): http://$(HOST):$(PORT)/"
 	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-true} $(BIN)/flask run --debug --host $(HOST) --port $(PORT)
 
+# Tests run on every core (pytest-xdist); each pass prints how long it took.
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: setup test-setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@start=$$(date +%s); $(BIN)/python -m pytest -n $(WORKERS) $(PYTEST_ARGS); status=$$?; \
+	  echo "== SQLite pass (with the browser journeys): $$(( $$(date +%s) - start )) s"; exit $$status
 	@# The same suite (less the browser journeys) against a throw-away PostgreSQL server.
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "== again on PostgreSQL =="; \
-	  tools/with_postgres.sh $(BIN)/python -m pytest -q --ignore=tests/journeys $(PYTEST_ARGS); \
+	  echo "== again on PostgreSQL =="; start=$$(date +%s); \
+	  tools/with_postgres.sh $(BIN)/python -m pytest -q -n $(WORKERS) --ignore=tests/journeys $(PYTEST_ARGS); \
+	  status=$$?; echo "== PostgreSQL pass: $$(( $$(date +%s) - start )) s"; exit $$status; \
 	else echo "PostgreSQL is not installed: the PostgreSQL pass is skipped"; fi
+
+# The inner loop: SQLite only, no browser journeys (CI runs everything with `make test`).
+test-fast: setup $(VENV)/.test
+	@start=$$(date +%s); $(BIN)/python -m pytest -q -n $(WORKERS) --ignore=tests/journeys $(PYTEST_ARGS); \
+	  status=$$?; echo "== fast pass: $$(( $$(date +%s) - start )) s"; exit $$status
 
 setup: $(VENV)/.runtime assets translations
 

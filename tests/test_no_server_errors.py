@@ -78,7 +78,7 @@ def test_the_composting_form_without_extra_info_is_taken_not_a_crash(app, world)
 
 
 CONTROL = "ab\x00\x01\x08\x0b\x1b\x7f\u202e"  # NUL, C0 controls, DEL, a bidi override
-LONG = "ä" * 10_000
+LONG = "ä" * 5_000  # the overlong POST bodies are the form walk's above
 
 
 @pytest.mark.parametrize("role", ["anonymous", "resident", "staff"])
@@ -96,15 +96,14 @@ def test_every_text_input_of_every_page_takes_control_characters_and_long_text_w
     for rule, url in _urls(app, ids, huge=False):
         page = client.get(url).get_data().decode("utf-8", "replace") if "GET" in rule.methods else ""
         names = (set(FORM_FIELD.findall(page)) - {"csrf_token"}) | {"q", "month", "day", "page", "lang", "next"}
-        for value in (CONTROL, CONTROL + LONG):
-            if "GET" in rule.methods:
-                query = {n: value for n in names}
-                _check(client.get(url, query_string=query), f"GET {url} as {role} with {value[:12]!r}")
-                _check(client.get(url, query_string=query, headers={"HX-Request": "true"}), f"htmx GET {url}")
-                broken = "&".join(f"{n}=%ED%A0%80%FF%00" for n in names)  # not UTF-8 at all
-                _check(client.get(url, query_string=broken), f"GET {url} with bytes that are not UTF-8")
-            if "POST" in rule.methods and rule.endpoint not in SKIP:
-                _check(client.post(url, data={"csrf_token": token, **{n: value for n in names}}),
-                       f"POST {url} as {role} with {value[:12]!r}")
-            walked += 1
-    assert walked > 200  # the walk reached the URL map, not a few pages
+        query = {n: CONTROL for n in names}
+        if "GET" in rule.methods:
+            _check(client.get(url, query_string=query), f"GET {url} as {role} with control characters")
+            _check(client.get(url, query_string=query, headers={"HX-Request": "true"}), f"htmx GET {url}")
+            _check(client.get(url, query_string={n: LONG for n in names}), f"GET {url} as {role} with long text")
+            broken = "&".join(f"{n}=%ED%A0%80%FF%00" for n in names)  # not UTF-8 at all
+            _check(client.get(url, query_string=broken), f"GET {url} with bytes that are not UTF-8")
+        if "POST" in rule.methods and rule.endpoint not in SKIP:
+            _check(client.post(url, data={"csrf_token": token, **query}), f"POST {url} as {role} with control characters")
+        walked += 1
+    assert walked > 100  # the walk reached the URL map, not a few pages

@@ -6,6 +6,7 @@ WCAG 2.5.5."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ from tests.journeys.conftest import ARTIFACTS, assert_accessible, open_menu
 from tests.journeys.test_foundation import log_in
 
 pytestmark = pytest.mark.journey
+# KOTIPIHA_SCREENSHOTS=1 saves every page at 390 px in test-artifacts/screens/ to look at.
+SCREENSHOTS = os.environ.get("KOTIPIHA_SCREENSHOTS", "") == "1"
 
 # Not pages: files, feeds, JSON, redirects only, and what ends the session.
 NOT_PAGES = {"static", "pages.service_worker", "pages.manifest", "monitoring.health", "monitoring.metrics", "feed.calendar_feed",
@@ -105,7 +108,8 @@ def vnu_errors(pages: dict[str, str], folder) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("role", ["anonymous", "resident", "resident-sv", "staff"])
 def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(browser, live_server, role, tmp_path):
-    """Each page at 390 px is also saved as a screenshot in test-artifacts/screens/ to look at."""
+    """With KOTIPIHA_SCREENSHOTS=1 each page at 390 px is also saved as a screenshot in
+    test-artifacts/screens/ to look at."""
     app = live_server.app
     ids = ids_for(app)
     problems, served = {}, {}
@@ -126,10 +130,11 @@ def test_no_page_scrolls_sideways_and_every_tap_target_is_44_px(browser, live_se
                 continue
             if width == 390:
                 served[url] = response.text()
-                screens = ARTIFACTS / "screens"
-                screens.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(screens / f"{role}-{re.sub(r'[^a-z0-9]+', '_', url).strip('_') or 'home'}.png"),
-                                full_page=True)
+                if SCREENSHOTS:
+                    screens = ARTIFACTS / "screens"
+                    screens.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(screens / f"{role}-{re.sub(r'[^a-z0-9]+', '_', url).strip('_') or 'home'}.png"),
+                                    full_page=True)
                 try:
                     assert_accessible(page)
                 except AssertionError as error:
