@@ -17,6 +17,7 @@ import commands
 import config
 import database
 import formatting
+import migrations
 import scheduler
 from domain import accounts, passwords
 from extensions import babel, compress, csrf, htmx, login_manager
@@ -51,6 +52,9 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_blueprints(app)
 
     commands.register(app)
+    # What views show of the layers above them, handed down instead of imported upwards.
+    app.extensions["kotipiha.daily_jobs"] = scheduler.daily_jobs
+    app.config["CODE_SCHEMA_VERSION"] = migrations.latest_version()
 
     monitoring.configure_logging(app.config["LOG_FORMAT"])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its every job start is no news

@@ -28,10 +28,10 @@ from pathlib import Path
 from peewee import PostgresqlDatabase
 
 import migrations
+from domain.backups import PREFIX, backups, latest  # noqa: F401 (latest: the callers' one import)
 from models.clock import now
 
 SECRETS = ("secret_key", "vapid.pem")
-PREFIX = "kotipiha-"
 DB_FILE = "kotipiha.sqlite3"
 
 
@@ -134,29 +134,9 @@ def _pg_dump(database, path: Path) -> None:
         raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
 
 
-def backups(target_dir: str) -> list[Path]:
-    """The complete backup folders, the newest first."""
-    folder = Path(target_dir)
-    if not folder.exists():
-        return []
-    return sorted((p for p in folder.iterdir() if p.is_dir() and p.name.startswith(PREFIX)
-                   and not p.name.endswith(".partial")), key=lambda p: p.name, reverse=True)
-
-
 def prune(target_dir: str, keep: int) -> None:
     for old in backups(target_dir)[max(keep, 1):]:
         shutil.rmtree(old)
-
-
-def latest(target_dir: str) -> dict | None:
-    """The newest backup: its folder and its manifest, for the jobs page and /healthz."""
-    found = backups(target_dir)
-    if not found:
-        return None
-    manifest = json.loads((found[0] / "manifest.json").read_text(encoding="utf-8"))
-    created = dt.datetime.fromisoformat(manifest["created_at"]).astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return {"path": str(found[0]), "created_at": created,  # naive UTC, like every stored time
-            "rows": sum((manifest.get("rows") or {}).values())}
 
 
 def restore(source: str, database, instance_path: str) -> dict:

@@ -30,8 +30,7 @@ from peewee import fn
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-import backup
-import migrations
+from domain import backups
 from models import (JobRun, JoinApplication, Outbox, PushMessage, Reading, SchedulerLease, SupportThread,
                     WasteOrder, db)
 from models.clock import utcnow
@@ -133,7 +132,8 @@ def health():
     try:
         db.connect(reuse_if_open=True)
         version = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()[0]
-        report["database"] = {"ok": True, "schema_version": version, "code_version": migrations.latest_version()}
+        report["database"] = {"ok": True, "schema_version": version,
+                              "code_version": current_app.config["CODE_SCHEMA_VERSION"]}
     except Exception as error:  # noqa: BLE001 — any failure to answer is the answer
         report.update(status="fail", database={"ok": False, "error": type(error).__name__})
         return jsonify(report), 503
@@ -150,7 +150,7 @@ def health():
     if oldest and now - oldest > dt.timedelta(minutes=OUTBOX_LATE_MINUTES):
         late.append("outbox")
     try:
-        last = backup.latest(cfg["BACKUP_DIR"])
+        last = backups.latest(cfg["BACKUP_DIR"])
     except (OSError, ValueError, KeyError):
         last = None
     report["backup"] = {"enabled": bool(cfg["BACKUP_ENABLED"]),
@@ -213,13 +213,13 @@ class QueueCollector:
         yield GaugeMetricFamily("kotipiha_scheduler_lease_alive", "1 while a scheduler holds its lease",
                                 value=int(bool(lease and lease.expires_at > utcnow())))
         try:
-            last = backup.latest(current_app.config["BACKUP_DIR"])
+            last = backups.latest(current_app.config["BACKUP_DIR"])
         except (OSError, ValueError, KeyError):
             last = None
-        backups = GaugeMetricFamily("kotipiha_backup_last_timestamp_seconds", "When the last backup was made")
+        newest = GaugeMetricFamily("kotipiha_backup_last_timestamp_seconds", "When the last backup was made")
         if last:
-            backups.add_metric([], last["created_at"].replace(tzinfo=dt.timezone.utc).timestamp())
-        yield backups
+            newest.add_metric([], last["created_at"].replace(tzinfo=dt.timezone.utc).timestamp())
+        yield newest
 
 
 @bp.route("/metrics")

@@ -12,8 +12,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-import backup
-import scheduler
+from domain import backups
 from domain.settings import in_force
 from domain import (bankfiles, compost, decisions, dunning, interest, jobs, payments, refunds, support, waste,
                     water)
@@ -357,7 +356,8 @@ def owner_change(point_id):
 @bp.route("/jobs", methods=["GET", "POST"])
 @staff_required
 def jobs_page():
-    daily = {job.id: job for job in scheduler.daily_jobs(current_app.config)}
+    # The scheduler's list of daily jobs, handed to the app by app.py (views do not import it).
+    daily = {job.id: job for job in current_app.extensions["kotipiha.daily_jobs"](current_app.config)}
     if request.method == "POST":
         job = daily.get(request.form.get("job"))
         if job is None:
@@ -373,4 +373,4 @@ def jobs_page():
         rows.append({"job": job, "last": JobRun.last_for(job.id), "next": job.next_run(moment),
                      "failures": JobRun.failures_of(job.id)})
     lease = SchedulerLease.get_or_none(SchedulerLease.name == "scheduler")
-    return render("staff/jobs.html", rows=rows, lease=lease, last_backup=backup.latest(current_app.config["BACKUP_DIR"]))
+    return render("staff/jobs.html", rows=rows, lease=lease, last_backup=backups.latest(current_app.config["BACKUP_DIR"]))
