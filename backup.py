@@ -17,7 +17,6 @@ code) before it replaces the database's contents, then brings the schema up to d
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import shutil
@@ -28,7 +27,7 @@ from pathlib import Path
 from peewee import PostgresqlDatabase
 
 import migrations
-from domain.backups import PREFIX, backups, latest  # noqa: F401 (latest: the callers' one import)
+from domain.backups import PREFIX, backups
 from models.clock import now
 
 SECRETS = ("secret_key", "vapid.pem")

@@ -148,3 +148,40 @@ def test_nobody_else_finds_the_pages(client, app):
     assert client.get("/admin/prices").status_code == 404
     with app.app_context():
         assert not User.get(User.username == "asukas-admin").is_admin
+
+
+def test_every_admin_route_staff_read_administrators_change_nobody_else_sees(client, admin_world, app):
+    """One rule for the whole blueprint (a new route cannot forget it): anonymous and
+    residents get 404, customer service reads (GET) and is refused every change (403 on
+    every POST route), administrators get past the rule."""
+    from tests.conftest import csrf_token
+    from models import CalendarException
+    with app.app_context():
+        factories.resident(username="asukas")
+        ids = {"row_id": admin_world, "period_id": BillingCalendar.select().first().id, "group": "1",
+               "day_id": CalendarException.create(day=today() + dt.timedelta(days=30), name_fi="Päivä", name_sv="",
+                                                  name_en="").id}
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("admin.")]
+    assert len(rules) >= 12 and {a for r in rules for a in r.arguments} <= set(ids)
+    urls = [(r, r.build({a: ids[a] for a in r.arguments})[1]) for r in rules]
+    for who in (None, "asukas"):
+        browser = app.test_client()
+        if who:
+            login(browser, who)
+        token = csrf_token(browser, "/account/" if who else "/login")
+        for rule, url in urls:
+            if "GET" in rule.methods:
+                assert browser.get(url).status_code == 404, (who, url)
+            if "POST" in rule.methods:
+                assert browser.post(url, data={"csrf_token": token}).status_code == 404, (who, url)
+    login(client, "palvelija")
+    token = csrf_token(client, "/admin/")
+    for rule, url in urls:
+        if "POST" in rule.methods:
+            assert client.post(url, data={"csrf_token": token}).status_code == 403, url
+    admin = app.test_client()
+    login(admin, "paakayttaja")
+    token = csrf_token(admin, "/admin/")
+    for rule, url in urls:
+        if "POST" in rule.methods:
+            assert admin.post(url, data={"csrf_token": token}).status_code not in (403, 404, 500), url

@@ -4,7 +4,6 @@ domain/areas.py). Administrators change them; customer service reads them."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
@@ -16,29 +15,24 @@ from domain import administration, areas, schedule, settings
 from domain.errors import FieldError
 from domain.interest import parse_rates
 from domain.waste import RECYCLING_TYPES, WasteSettings
-from formatting import DATE_INPUT_FORMATS
+from formatting import DATE_INPUT_FORMATS, format_date
 from models import BillingCalendar, CalendarException, CollectionArea, PriceListRow
 from models.clock import today
 from views.labels import label
-from views.helpers import Form, client_ip, get_or_404, redirect_after_post, render, staff_required
+from views.helpers import Form, client_ip, get_or_404, redirect_after_post, render
 from views.messages import apply_error, form_status, message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def admin_required(view):
-    """A change: administrators only (customer service reads the same pages)."""
-    @wraps(view)
-    @staff_required
-    def wrapper(*args, **kwargs):
-        _may_change()
-        return view(*args, **kwargs)
-    return wrapper
-
-
-def _may_change() -> None:
-    """Customer service reads the pages; a change is the administrators'."""
-    if not current_user.is_admin:
+@bp.before_request
+def _staff_read_administrators_change():
+    """The one rule of every admin page, new ones included: customer service reads it, a
+    change (anything but a GET) is the administrators' (403); for anybody else the pages do
+    not exist (404), like the rest of the back office."""
+    if not (current_user.is_authenticated and current_user.is_staff):
+        abort(404)
+    if request.method not in ("GET", "HEAD") and not current_user.is_admin:
         abort(403)
 
 
@@ -155,13 +149,11 @@ class YearForm(Form):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@staff_required
 def index():
     """The administrator's pages; on an empty installation, the example price list to start from."""
     empty = not PriceListRow.select().exists()
     form = StartForm(data={"valid_from": today().replace(month=1, day=1)} if request.method == "GET" else None)
     if request.method == "POST":
-        _may_change()
         if form.validate_on_submit():
             try:
                 made = administration.start_price_list(current_user, form.valid_from.data, ip=client_ip())
@@ -175,19 +167,16 @@ def index():
 
 
 @bp.route("/prices")
-@staff_required
 def prices():
     return render("admin/prices.html", table=administration.price_table(today()), today=today(),
                   vat_rates=administration.vat_rates())
 
 
 @bp.route("/prices/<int:row_id>", methods=["GET", "POST"])
-@staff_required
 def price(row_id):
     row = get_or_404(PriceListRow, row_id)
     form = PriceForm()
     if request.method == "POST":
-        _may_change()
         if form.validate_on_submit():
             try:
                 amount = administration.parse_price(form.unit_price.data)
@@ -204,7 +193,6 @@ def price(row_id):
 
 
 @bp.route("/prices/<int:row_id>/correct", methods=["POST"])
-@admin_required
 def correct_price(row_id):
     row = get_or_404(PriceListRow, row_id)
     form = CorrectForm(prefix="correct")
@@ -222,7 +210,6 @@ def correct_price(row_id):
 
 
 @bp.route("/prices/<int:row_id>/remove", methods=["POST"])
-@admin_required
 def remove_price(row_id):
     row = get_or_404(PriceListRow, row_id)
     try:
@@ -234,11 +221,9 @@ def remove_price(row_id):
 
 
 @bp.route("/vat", methods=["GET", "POST"])
-@staff_required
 def vat():
     form = VatForm()
     if request.method == "POST":
-        _may_change()
         if form.validate_on_submit():
             try:
                 rate = administration.parse_price(form.vat_rate.data, "vat_rate")
@@ -250,13 +235,12 @@ def vat():
                 apply_error(form, error)
             else:
                 flash(_("VAT changed: %(count)d prices from %(day)s.", count=changed,
-                        day=form.valid_from.data.strftime("%-d.%-m.%Y")), "success")
+                        day=format_date(form.valid_from.data)), "success")
                 return redirect_after_post(url_for("admin.prices"))
     return render("admin/vat.html", status=form_status(form), form=form, vat_rates=administration.vat_rates())
 
 
 @bp.route("/calendars")
-@staff_required
 def calendars():
     groups = administration.calendar_groups()
     group = request.args.get("group") if request.args.get("group") in groups else (groups[0] if groups else None)
@@ -272,7 +256,6 @@ def calendars():
 
 
 @bp.route("/calendars/<group>/years", methods=["POST"])
-@admin_required
 def add_year(group):
     if group not in administration.calendar_groups():
         abort(404)
@@ -291,12 +274,10 @@ def add_year(group):
 
 
 @bp.route("/calendars/periods/<int:period_id>", methods=["GET", "POST"])
-@staff_required
 def period(period_id):
     item = get_or_404(BillingCalendar, period_id)
     form = PeriodForm(obj=item if request.method == "GET" else None)
     if request.method == "POST":
-        _may_change()
         if form.validate_on_submit():
             try:
                 administration.save_period(current_user, item, report_by=form.report_by.data,
@@ -313,7 +294,6 @@ def period(period_id):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@staff_required
 def billing_settings():
     shown = settings.shown(current_app.config)
     form = _settings_form(formdata=request.form if request.method == "POST" else None)
@@ -322,7 +302,6 @@ def billing_settings():
             form[row.editable.field].data = (row.value == "true" if row.editable.is_flag
                                              else _shown_value(row.editable, row.value))
     else:
-        _may_change()
         if form.validate_on_submit():
             values = {item.key: ("true" if form[item.field].data else "false") if item.is_flag
                       else form[item.field].data or "" for item in settings.EDITABLE}
@@ -338,13 +317,11 @@ def billing_settings():
 
 
 @bp.route("/areas")
-@staff_required
 def collection_areas():
     return render("admin/areas.html", rows=areas.overview(today()))
 
 
 @bp.route("/area", methods=["GET", "POST"])
-@staff_required
 def collection_area():
     name = request.values.get("name", "")
     area = CollectionArea.get_or_none(CollectionArea.name == name) if name else None
@@ -359,7 +336,6 @@ def collection_area():
         form.route_weekday.data = area.route_weekday if area else areas.usual_weekday(name)
         form.biowaste.data = name in cfg.biowaste_areas
     else:
-        _may_change()
         if form.validate_on_submit():
             try:
                 saved, moved = areas.save_area(current_user, form.name.data, route_weekday=form.route_weekday.data,
@@ -377,11 +353,9 @@ def collection_area():
 
 
 @bp.route("/days", methods=["GET", "POST"])
-@staff_required
 def announced_days():
     form = AnnounceForm()
     if request.method == "POST":
-        _may_change()
         if form.validate_on_submit():
             try:
                 item = administration.announce_day(
@@ -398,7 +372,6 @@ def announced_days():
 
 
 @bp.route("/days/<int:day_id>/withdraw", methods=["POST"])
-@admin_required
 def withdraw_day(day_id):
     item = get_or_404(CalendarException, day_id)
     try:
