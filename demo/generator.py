@@ -9,6 +9,8 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
+from stdnum.fi import ytunnus
+
 from database import first_free_id
 from domain import schedule
 from domain.reference import fi_reference
@@ -57,6 +59,17 @@ BIOWASTE_START = WasteSettings.biowaste_start
 BATCH = 500
 
 
+def business_id(cid: int) -> str:
+    """A valid Finnish business ID (Y-tunnus) made from the customer id (a base whose
+    remainder leaves no check digit is skipped)."""
+    base = 1_000_000 + cid % 8_000_000
+    while True:
+        for digit in "0123456789":
+            if ytunnus.is_valid(f"{base:07d}-{digit}"):
+                return f"{base:07d}-{digit}"
+        base += 1
+
+
 def quarter_starts(today: dt.date, count: int) -> list[dt.date]:
     start = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     starts = []
@@ -101,7 +114,7 @@ class Generator:
         postal, office, _, _ = rng.choice(AREAS["Kouvola"])
         self.rows[Customer].append(dict(
             id=cid, number=f"62-{cid:07d}-00", kind="business" if business else "private",
-            name=name, business_id=f"{1000000 + cid:07d}-{cid % 10}" if business else None,
+            name=name, business_id=business_id(cid) if business else None,
             language="sv" if rng.random() < 0.05 else "fi",
             email=None if business else f"{first}.{last}{cid}@example.fi".lower().replace("ä", "a").replace("ö", "o"),
             phone=f"040 {rng.randrange(1000000, 9999999)}", billing_name=name.upper(),

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Callable
 
 from peewee import ForeignKeyField
+from stdnum.exceptions import ValidationError
+from stdnum.fi import ytunnus
 
 from database import advance_sequence, bulk_insert, next_ids
 from domain import compost, emails
@@ -163,6 +165,14 @@ def digits(value: str) -> str:
     return compact
 
 
+def business_id(value: str) -> str:
+    """A Finnish business ID (Y-tunnus), check digit and all (python-stdnum), as 1234567-1."""
+    try:
+        return ytunnus.format(ytunnus.validate(value.strip()))
+    except ValidationError:
+        raise Reject(f"not a Finnish business ID (Y-tunnus) like 1234567-1: {value!r}") from None
+
+
 def reference(value: str) -> str:
     compact = re.sub(r"\s", "", value)
     if not is_valid_fi_reference(compact):
@@ -206,7 +216,7 @@ TABLES = [
         Column("number", "asiakasnumero", normalize_customer_number, required=False),
         Column("kind", "tyyppi", choice({"yksityinen": "private", "yritys": "business"}), required=False),
         Column("name", "nimi", text),
-        Column("business_id", "y_tunnus", text, required=False),
+        Column("business_id", "y_tunnus", business_id, required=False),
         Column("language", "kieli", choice({"suomi": "fi", "ruotsi": "sv", "englanti": "en"}), required=False),
         Column("email", "sähköposti", email, required=False),
         Column("phone", "puhelin", text, required=False),

@@ -296,3 +296,16 @@ def test_an_imported_open_credit_note_becomes_a_credit_the_next_invoice_uses(ctx
     assert bill.total == Decimal("-11.82")
     assert Credit.get_by_id(small.id).used_invoice_id == bill.id
     assert Credit.get(Credit.source_invoice == bill).amount == Decimal("11.82")
+
+
+def test_an_imported_business_id_is_checked(ctx, tmp_path):
+    """python-stdnum's Y-tunnus check: 1234567-1 is right (7·1+9·2+10·3+5·4+8·5+4·6+2·7 =
+    153, 153 mod 11 = 10, 11 − 10 = 1), 1234567-8 is not."""
+    write(tmp_path / "export", "customers.csv",
+          "id;kind;name;business_id;billing_street;billing_postal_code;billing_post_office\n"
+          "Y1;business;Kahvila Kuppi Oy;1234567-1;Kauppakatu 10;48100;Kotka\n"
+          "Y2;business;Väärä Oy;1234567-8;Kauppakatu 12;48100;Kotka\n")
+    report = run(tmp_path / "export")
+    assert "customers.csv:3: rejected: business_id: not a Finnish business ID (Y-tunnus) like 1234567-1: '1234567-8'" \
+        in "\n".join(report.lines())
+    assert [(c.name, c.business_id) for c in Customer.select()] == [("Kahvila Kuppi Oy", "1234567-1")]
