@@ -1,4 +1,4 @@
-"""What administrators set on the admin pages (views/admin.py): billing settings that are
+"""What administrators set on the admin pages (views/admin/): billing settings that are
 not fixed by the environment, collection areas and the days a utility announces."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The administrators' pages: prices from a date, VAT by date, billing calendars; customer
-service reads them (domain/administration.py, views/admin.py)."""
+service reads them (domain/administration.py, views/admin/)."""
 import datetime as dt
 import json
 from decimal import Decimal

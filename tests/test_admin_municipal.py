@@ -1,5 +1,5 @@
 """The administrators' pages for announced days, billing settings and collection areas
-(domain/administration.py, domain/settings.py, domain/areas.py, views/admin.py)."""
+(domain/administration.py, domain/settings.py, domain/areas.py, views/admin/)."""
 import datetime as dt
 import json
 from decimal import Decimal
