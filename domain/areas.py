@@ -21,7 +21,7 @@ from peewee import fn
 
 from domain import per_context, schedule
 from domain.errors import FieldError
-from domain.waste import RECYCLING_TYPES
+from domain.waste import RECYCLING_TYPES, WasteSettings
 from models import AuditLog, CollectionArea, Property, WasteContract, WasteOrder, db
 from models.clock import utcnow
 
@@ -67,6 +67,23 @@ def usual_weekday(area_name: str, default: int = DEFAULT_WEEKDAY) -> int:
              .where(Property.collection_area == area_name).group_by(WasteContract.route_weekday)
              .order_by(count.desc(), WasteContract.route_weekday).scalar())
     return default if found is None else found
+
+
+@dataclass(frozen=True)
+class AreaTerms:
+    """What is in force for an area: the page starts an area's form from it."""
+
+    route_weekday: int
+    biowaste: bool
+    recycling: list[str]
+
+
+def terms_in_force(name: str, settings: WasteSettings) -> AreaTerms:
+    """The area's terms now: a saved area's own, else the settings' biowaste and recyclables
+    (`settings` already has the saved areas over them) and the weekday most of its bins use."""
+    area = CollectionArea.get_or_none(CollectionArea.name == name) if name else None
+    return AreaTerms(area.route_weekday if area else usual_weekday(name), name in settings.biowaste_areas,
+                     [t for t in RECYCLING_TYPES if name in settings.recycling_areas.get(t, ())])
 
 
 def _snapshot(area: CollectionArea | None) -> dict | None:

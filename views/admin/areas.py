@@ -52,14 +52,13 @@ def collection_area():
     area = CollectionArea.get_or_none(CollectionArea.name == name) if name else None
     form = AreaForm()
     form.route_weekday.choices = [(d, label("weekday", d)) for d in range(schedule.SATURDAY)]
-    # An area not saved yet starts from what is in force for it now.
-    cfg = WasteSettings.from_config(settings.in_force())
-    chosen = request.form.getlist("recycling") if request.method == "POST" else [
-        t for t in RECYCLING_TYPES if name in cfg.recycling_areas.get(t, ())]
+    # An area not saved yet starts from what is in force for it now (the domain says what).
+    terms = areas.terms_in_force(name, WasteSettings.from_config(settings.in_force()))
+    chosen = request.form.getlist("recycling") if request.method == "POST" else terms.recycling
     if request.method == "GET":
         form.name.data = name
-        form.route_weekday.data = area.route_weekday if area else areas.usual_weekday(name)
-        form.biowaste.data = name in cfg.biowaste_areas
+        form.route_weekday.data = terms.route_weekday
+        form.biowaste.data = terms.biowaste
     else:
         if form.validate_on_submit():
             try:
