@@ -130,7 +130,7 @@ def membership(shared: SharedBin, user) -> SharedBinMember | None:
     """The user's own membership (of one of their properties) in the shared bin."""
     return (SharedBinMember.select().join(Property)
             .where((SharedBinMember.shared_bin == shared) &
-                   Property.id.in_(Property.visible_to(user).select(Property.id)))
+                   Property.id.in_(Property.ids_visible_to(user)))
             .order_by(~SharedBinMember.is_contact).first())
 
 

@@ -71,6 +71,12 @@ class Property(BaseModel):
         return cls.of_customer_of(user)
 
     @classmethod
+    def ids_visible_to(cls, user):
+        """A subquery of the ids of the properties `user` may see: every model that belongs
+        to a property is visible through it."""
+        return cls.visible_to(user).select(cls.id)
+
+    @classmethod
     def collection_areas(cls) -> list[str]:
         return [a for (a,) in cls.select(cls.collection_area).distinct().order_by(cls.collection_area).tuples()]
 
@@ -89,6 +95,14 @@ class Property(BaseModel):
         """The user's own properties with their owner, in address order."""
         return (cls.visible_to(user).select(cls, Customer).join(Customer)
                 .order_by(cls.street, cls.id))
+
+
+class OfAProperty:
+    """For a model with a `property`: a resident sees the rows of their own properties."""
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.property.in_(Property.ids_visible_to(user)))
 
 
 class PriceListRow(BaseModel):

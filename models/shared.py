@@ -33,7 +33,7 @@ class SharedBin(BaseModel):
     @classmethod
     def visible_to(cls, user):
         """The shared bins one of the user's properties is (or was invited to be) in."""
-        mine = Property.visible_to(user).select(Property.id)
+        mine = Property.ids_visible_to(user)
         return cls.select().where(cls.id.in_(SharedBinMember.select(SharedBinMember.shared_bin)
                                              .where(SharedBinMember.property.in_(mine))))
 

@@ -8,10 +8,10 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, DecimalFi
 from models.accounts import User
 from models.base import BaseModel, money_field
 from models.clock import utcnow
-from models.properties import Property
+from models.properties import OfAProperty, Property
 
 
-class WastewaterSystem(BaseModel):
+class WastewaterSystem(OfAProperty, BaseModel):
     """A septic tank, a holding tank or a small treatment plant of a property."""
 
     property = ForeignKeyField(Property, backref="wastewater_systems", on_delete="CASCADE")
@@ -28,16 +28,13 @@ class WastewaterSystem(BaseModel):
 
     KINDS = ("septic_tank", "holding_tank", "treatment_plant")
 
-    @classmethod
-    def visible_to(cls, user):
-        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
 
     @classmethod
     def of_property(cls, prop):
         return cls.select().where(cls.property == prop).order_by(cls.id)
 
 
-class SludgeOrder(BaseModel):
+class SludgeOrder(OfAProperty, BaseModel):
     """An emptying of a wastewater system: ordered for a week, planned by staff for a day of
     it, done with the m³ emptied, then billed on the customer's next waste invoice."""
 
@@ -60,9 +57,6 @@ class SludgeOrder(BaseModel):
     STATUSES = ("pending", "planned", "done", "cancelled")
     OPEN = ("pending", "planned")
 
-    @classmethod
-    def visible_to(cls, user):
-        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
 
     @classmethod
     def open_of(cls, systems) -> dict:

@@ -7,7 +7,7 @@ from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, Def
 from models.clock import utcnow
 from models.accounts import User
 from models.base import BaseModel, money_field
-from models.properties import Property
+from models.properties import OfAProperty, Property
 
 
 class WasteContract(BaseModel):
@@ -25,7 +25,7 @@ class WasteContract(BaseModel):
     @classmethod
     def visible_to(cls, user):
         return cls.select().join(Property).where(
-            Property.id.in_(Property.visible_to(user).select(Property.id)))
+            Property.id.in_(Property.ids_visible_to(user)))
 
     @classmethod
     def active_on(cls, day):
@@ -33,7 +33,7 @@ class WasteContract(BaseModel):
                                   ((cls.end_date.is_null()) | (cls.end_date >= day)))
 
 
-class WasteOrder(BaseModel):
+class WasteOrder(OfAProperty, BaseModel):
     """An order or a request of a resident: an extra emptying, a contract change, a new service.
 
     Customer service decides each one (status pending -> approved | rejected); the schedule
@@ -65,9 +65,6 @@ class WasteOrder(BaseModel):
     KINDS = ("extra_emptying", *CHANGE_KINDS, "new_service", "change_bin", "route_change")
     STATUSES = ("pending", "approved", "rejected", "cancelled")
 
-    @classmethod
-    def visible_to(cls, user):
-        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))
 
     @classmethod
     def queue(cls, *, kind: str = "", status: str = "", municipality: str = ""):
@@ -128,7 +125,7 @@ class Emptying(BaseModel):
                     .group_by(cls.contract).tuples())
 
 
-class CompostNotice(BaseModel):
+class CompostNotice(OfAProperty, BaseModel):
     """A composting notification (kompostointi-ilmoitus) for the waste authority's register."""
 
     property = ForeignKeyField(Property, backref="compost_notices", on_delete="CASCADE")
@@ -177,6 +174,3 @@ class CompostNotice(BaseModel):
 
     COMPOSTER_TYPES = ("insulated_food", "non_insulated", "bokashi", "other")
 
-    @classmethod
-    def visible_to(cls, user):
-        return cls.select().where(cls.property.in_(Property.visible_to(user).select(Property.id)))

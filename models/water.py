@@ -47,7 +47,7 @@ class ConsumptionPoint(BaseModel):
         if point_id is not None:
             return cls.select().where(cls.id == point_id)
         return cls.select().join(Property).where(
-            Property.id.in_(Property.visible_to(user).select(Property.id)))
+            Property.id.in_(Property.ids_visible_to(user)))
 
 
 class Meter(BaseModel):
