@@ -586,18 +586,15 @@ class Importer:
         year = v.get("basic_fee_year") or ((start or v["invoice_date"]).year if v["kind"] == "basic_fee" else None)
         if year is not None:
             self.fee_years[source_id] = year
+        status, paid = ("open" if unpaid else "paid"), total - unpaid
         if total < 0:  # a credit note: what is still unused becomes a credit like Kotipiha's own
             self.credits[source_id] = abs(unpaid)
-            return dict(customer=self.ref("customer", v["customer_id"], "customer"), number=v["number"],
-                        reference=ref_or_own(v), rf_reference=rf_reference(ref_or_own(v)), kind=v["kind"],
-                        invoice_date=v["invoice_date"], due_date=v["due_date"], period_start=start, period_end=end,
-                        total=total, status="credit" if unpaid else "paid", paid_amount=Decimal("0.00"),
-                        point=point, balanced_reading=balanced, estimated_m3=v.get("estimated_m3"), imported=True)
+            status, paid = ("credit" if unpaid else "paid"), Decimal("0.00")
         ref = ref_or_own(v)
         return dict(customer=self.ref("customer", v["customer_id"], "customer"), number=v["number"],
                     reference=ref, rf_reference=rf_reference(ref), kind=v["kind"],
                     invoice_date=v["invoice_date"], due_date=v["due_date"], period_start=start, period_end=end,
-                    total=total, status="open" if unpaid else "paid", paid_amount=total - unpaid, point=point,
+                    total=total, status=status, paid_amount=paid, point=point,
                     balanced_reading=balanced, estimated_m3=v.get("estimated_m3"), imported=True)
 
     def build_compost_notice(self, v: dict, source_id: str) -> dict:
@@ -776,23 +773,29 @@ class Importer:
         the customer's properties' fee of that year is billed, so neither billing mode bills
         it again."""
         ids = dict(imported)
-        has_credit = {i for (i,) in Credit.select(Credit.source_invoice)
-                      .where(Credit.source_invoice.in_(list(ids.values()))).tuples()}
-        for source_id, amount in self.credits.items():
-            invoice_id = ids.get(source_id)
-            if invoice_id is None or invoice_id in has_credit or amount <= 0:
-                continue
-            customer_id = Invoice.select(Invoice.customer).where(Invoice.id == invoice_id).scalar()
-            Credit.create(customer=customer_id, source_invoice=invoice_id, amount=amount,
-                          refund_due=amount >= self.refund_threshold)
-        for source_id, year in self.fee_years.items():
-            invoice_id = ids.get(source_id)
-            if invoice_id is None:
-                continue
-            customer_id = Invoice.select(Invoice.customer).where(Invoice.id == invoice_id).scalar()
-            for (prop_id,) in Property.select(Property.id).where(Property.customer == customer_id).tuples():
-                BasicFeeBill.insert(property=prop_id, year=year, invoice=invoice_id, months=12,
-                                    created_at=utcnow()).on_conflict_ignore().execute()
+        wanted = [ids[sid] for sid in (*self.credits, *self.fee_years) if sid in ids]
+        customer_of, has_credit, properties_of = {}, set(), defaultdict(list)
+        for i in range(0, len(wanted), CHUNK):  # a few queries for the whole file, not some per invoice
+            chunk = wanted[i:i + CHUNK]
+            customer_of.update(Invoice.select(Invoice.id, Invoice.customer).where(Invoice.id.in_(chunk)).tuples())
+            has_credit |= {c for (c,) in Credit.select(Credit.source_invoice)
+                           .where(Credit.source_invoice.in_(chunk)).tuples()}
+        customers = list(set(customer_of.values()))
+        for i in range(0, len(customers), CHUNK):
+            for prop_id, customer_id in (Property.select(Property.id, Property.customer)
+                                         .where(Property.customer.in_(customers[i:i + CHUNK])).tuples()):
+                properties_of[customer_id].append(prop_id)
+        credits = [dict(customer=customer_of[ids[sid]], source_invoice=ids[sid], amount=amount,
+                        refund_due=amount >= self.refund_threshold, created_at=utcnow())
+                   for sid, amount in self.credits.items()
+                   if sid in ids and ids[sid] not in has_credit and amount > 0]
+        if credits:
+            Credit.insert_many(credits).execute()
+        bills = [dict(property=prop_id, year=year, invoice=ids[sid], months=12, created_at=utcnow())
+                 for sid, year in self.fee_years.items() if sid in ids
+                 for prop_id in properties_of[customer_of[ids[sid]]]]
+        for i in range(0, len(bills), CHUNK):
+            BasicFeeBill.insert_many(bills[i:i + CHUNK]).on_conflict_ignore().execute()
 
     @staticmethod
     def check_generated_numbers(rows: list[dict]) -> None:
