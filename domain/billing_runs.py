@@ -235,9 +235,8 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
         sludge_by_customer[customer_id].append((order_id, emptied))
     # The basic fees not billed yet of the years this run looks at (see basic_fees_due): on
     # the waste invoice when the setting says so, else on invoices of their own.
-    fees, fee_bills = basic_fees_due(_fee_years(billing_date, settings), tariffs, settings)
-    if not settings.basic_fee_with_waste:
-        own_fees, fees = fees, {}
+    due, fee_bills = basic_fees_due(_fee_years(billing_date, settings), tariffs, settings)
+    fees, own_fees = (due, {}) if settings.basic_fee_with_waste else ({}, due)
     drafts = []
     for customer_id in sorted(set(by_customer) | set(shared_by_customer) | set(sludge_by_customer) | set(fees)):
         emptyings, tanks = by_customer[customer_id], sludge_by_customer[customer_id]
@@ -254,8 +253,9 @@ def run_waste(period_start: dt.date, period_end: dt.date, billing_date: dt.date,
                             sludge_ids=[t[0] for t in tanks], shared_emptying_ids=[e[0] for e in shares],
                             basic_fees=fee_bills.get(customer_id, []) if customer_id in fees else []))
     run = _bill_drafts("waste", billing_date, drafts, settings)
-    if not settings.basic_fee_with_waste and own_fees:  # late joiners' fees, on invoices of their own
-        _bill_drafts("basic_fee", billing_date, _fee_drafts(own_fees, fee_bills, billing_date, "late"), settings)
+    if own_fees:  # late joiners' fees, on invoices of their own
+        _bill_drafts("basic_fee", billing_date,
+                     _fee_drafts(own_fees, fee_bills, billing_date, f"{billing_date.isoformat()}:late"), settings)
     return run
 
 
@@ -314,15 +314,11 @@ def run_basic_fees(year: int, billing_date: dt.date, settings: BillingSettings) 
 
 
 def _fee_drafts(fees: dict, bills: dict, billing_date: dt.date, key: str) -> list[Draft]:
-    drafts = []
-    for customer_id, rows in sorted(fees.items()):
-        start = min(r.period_start for r in rows)
-        end = max(r.period_end for r in rows)
-        drafts.append(Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{key}" if key != "late" else
-                            f"basic_fee:{customer_id}:{billing_date.isoformat()}:late", rows, billing_date,
-                            billing_date + dt.timedelta(days=WASTE_DUE_DAYS), (start, end),
-                            basic_fees=bills[customer_id]))
-    return drafts
+    """Basic-fee invoices of their own, one per customer, billing key basic_fee:CUSTOMER:KEY."""
+    return [Draft(customer_id, "basic_fee", f"basic_fee:{customer_id}:{key}", rows, billing_date,
+                  billing_date + dt.timedelta(days=WASTE_DUE_DAYS),
+                  (min(r.period_start for r in rows), max(r.period_end for r in rows)), basic_fees=bills[customer_id])
+            for customer_id, rows in sorted(fees.items())]
 
 
 def _fee_years(billing_date: dt.date, settings: BillingSettings) -> list[tuple[int, bool]]:
