@@ -222,8 +222,6 @@ def end_sessions(user: User, *, keep: str | None = None, ip: str | None = None, 
             AuditLog.record(user, reason, user, ip=ip)
 
 
-credential_event = end_sessions
-
 
 def deactivate(user: User, staff, *, ip: str | None = None) -> None:
     """An account closed by customer service: it can no longer log in, and nothing it had

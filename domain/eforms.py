@@ -46,15 +46,6 @@ def match(customer_number: str, street: str) -> Property | None:
             .first())
 
 
-def identify(customer_number: str, street: str) -> Property:
-    """The customer's property at `street`, or one error that tells nothing of which part
-    was wrong."""
-    prop = match(customer_number, street)
-    if prop is None:
-        raise FieldError("customer_number", "identity_mismatch")
-    return prop
-
-
 def submit(*, kind: str, customer_number: str, street: str, email: str, phone: str, day: dt.date | None,
            details: str, language: str, request_key: str, ip: str, settings, today: dt.date,
            waste_settings: waste.WasteSettings, sludge_settings: sludge.SludgeSettings) -> PublicRequest:

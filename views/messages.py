@@ -104,7 +104,6 @@ MESSAGES = {
     "credit_reason_long": _l("Write the reason in at most %(max)d characters."),
     "row_not_creditable": _l("This row cannot be credited: only a billed row of an invoice can."),
     "row_already_credited": _l("This row is credited already."),
-    "identity_mismatch": _l("The customer number and the street address do not match. Both are on your invoice."),
     # shared bins
     "invite_needed": _l("Invite at least one neighbour: a customer number and a street address a line."),
     "invite_unknown": _l("No customer matches “%(line)s”: write the customer number, a space and the street address."),
