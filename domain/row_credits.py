@@ -26,11 +26,16 @@ def creditable(row: InvoiceRow, invoice: Invoice) -> bool:
     return row.amount > 0 and row.code != "credit" and invoice.kind != "credit_note" and not invoice.imported
 
 
-def credited_rows(invoice: Invoice) -> dict[int, str]:
-    """{row id: the number of the credit note that credited it} of an invoice's rows."""
-    keys = {f"row_credit:{r.id}": r.id for r in invoice.rows}
-    return {keys[k]: n for k, n in Invoice.select(Invoice.billing_key, Invoice.number)
-            .where(Invoice.billing_key.in_(list(keys))).tuples()} if keys else {}
+def _key(row_id: int) -> str:
+    """The credit note's billing key: one note per row, ever."""
+    return f"row_credit:{row_id}"
+
+
+def credit_notes(rows) -> dict[int, Invoice]:
+    """{row id: the credit note that credited it} of the rows, in one query."""
+    keys = {_key(r.id): r.id for r in rows}
+    return {keys[note.billing_key]: note for note in Invoice.select().where(Invoice.billing_key.in_(list(keys)))
+            } if keys else {}
 
 
 def credit_row(row: InvoiceRow, staff, *, reason: str, settings: BillingSettings, today: dt.date,
@@ -46,7 +51,7 @@ def credit_row(row: InvoiceRow, staff, *, reason: str, settings: BillingSettings
     meta = {**row.meta, "credits": invoice.number, "reason": reason}
     negated = billing.Row(row.code, -row.quantity, row.unit, row.unit_price, row.vat_rate, row.period_start,
                           row.period_end, meta, amount=-row.amount)
-    draft = Draft(invoice.customer_id, "credit_note", f"row_credit:{row.id}", [negated], today, today,
+    draft = Draft(invoice.customer_id, "credit_note", _key(row.id), [negated], today, today,
                   (row.period_start or invoice.period_start, row.period_end or invoice.period_end), use_credits=False)
     with db.atomic():
         made = save_batch([draft], numbers=Numbers(), run=None, settings=settings)

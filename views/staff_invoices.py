@@ -32,10 +32,9 @@ def _page(invoice, forms=None, status=200):
     for row in rows:
         if row_credits.creditable(row, invoice) and row.id not in forms:
             forms[row.id] = CreditForm(prefix=f"row{row.id}", formdata=None)
-    notes = (Invoice.select().where(Invoice.billing_key.in_([f"row_credit:{r.id}" for r in rows]))
-             .order_by(Invoice.id)) if rows else []
+    credited = row_credits.credit_notes(rows)
     return render("staff/invoice.html", status=status, invoice=invoice, rows=rows, forms=forms,
-                  credited=row_credits.credited_rows(invoice), notes=list(notes))
+                  credited=credited, notes=sorted(credited.values(), key=lambda n: n.id))
 
 
 @bp.route("/<int:invoice_id>")
