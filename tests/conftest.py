@@ -55,29 +55,32 @@ def _fresh_postgres(url: str) -> None:
         admin.close()
 
 
-def _sqlite_from_template(target) -> None:
-    """A migrated SQLite file for a test: a copy of one migrated once per process."""
+def copy_of_template(name: str, target, fill) -> None:
+    """`target` becomes a copy of a SQLite file made once per process: `fill(folder)` leaves
+    it in folder/kotipiha.sqlite3 (checkpointed here, so the one file is all of it)."""
     import shutil
     import sqlite3
     import tempfile
     from pathlib import Path
-    if target.exists():
-        return  # the same test opens its database again (a restart): keep what it wrote
-    if "sqlite" not in _TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="kotipiha-template-"))
-        create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "template",
-                    "DATABASE_URL": f"sqlite:///{folder / 'template.sqlite3'}", "BACKUP_ENABLED": False,
-                    "PASSWORD_HASH_METHOD": FAST_HASH})
-        with db.connection_context():
-            migrations.upgrade(db)
+    if name not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix=f"kotipiha-{name}-"))
+        fill(folder)
         if not db.is_closed():
             db.close()
-        connection = sqlite3.connect(folder / "template.sqlite3")
+        connection = sqlite3.connect(folder / "kotipiha.sqlite3")
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
-        _TEMPLATE["sqlite"] = folder / "template.sqlite3"
+        _TEMPLATE[name] = folder / "kotipiha.sqlite3"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_TEMPLATE["sqlite"], target)
+    shutil.copyfile(_TEMPLATE[name], target)
+
+
+def _migrated(folder) -> None:
+    create_app({"TESTING": True, "INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "template",
+                "DATABASE_URL": f"sqlite:///{folder / 'kotipiha.sqlite3'}", "BACKUP_ENABLED": False,
+                "PASSWORD_HASH_METHOD": FAST_HASH})
+    with db.connection_context():
+        migrations.upgrade(db)
 
 
 def make_app(tmp_path, **overrides):
@@ -86,7 +89,9 @@ def make_app(tmp_path, **overrides):
         if postgres:
             _fresh_postgres(postgres)
         else:
-            _sqlite_from_template(tmp_path / "kotipiha.sqlite3")
+            target = tmp_path / "kotipiha.sqlite3"
+            if not target.exists():  # the same test opening its database again (a restart) keeps it
+                copy_of_template("migrated", target, _migrated)
     settings = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
-import tempfile
 import threading
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from werkzeug.serving import make_server
 
 import demo
 from models import db
-from tests.conftest import make_app
+from tests.conftest import copy_of_template, make_app
 from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,30 +81,17 @@ class LiveServer:
         self.thread.join(5)
 
 
-_DEMO_TEMPLATE = {}
-
-
-def _demo_database(tmp_path):
-    """A copy of the demo data loaded once per process (the same day's data every time)
-    into the test's folder: loading it for every journey took seconds each."""
-    target = tmp_path / "kotipiha.sqlite3"
-    if "path" not in _DEMO_TEMPLATE:
-        folder = Path(tempfile.mkdtemp(prefix="kotipiha-demo-"))
-        app = make_app(folder)
-        with app.app_context(), db.connection_context():
-            demo.load(properties=25, seed=11)
-        if not db.is_closed():
-            db.close()
-        connection = sqlite3.connect(folder / "kotipiha.sqlite3")
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.close()
-        _DEMO_TEMPLATE["path"] = folder / "kotipiha.sqlite3"
-    shutil.copyfile(_DEMO_TEMPLATE["path"], target)
+def _demo(folder) -> None:
+    app = make_app(folder)
+    with app.app_context(), db.connection_context():
+        demo.load(properties=25, seed=11)
 
 
 @pytest.fixture
 def live_server(tmp_path):
-    _demo_database(tmp_path)
+    # The demo data loaded once per process (the same day's data) and copied for each journey:
+    # loading it for every journey took seconds each.
+    copy_of_template("demo", tmp_path / "kotipiha.sqlite3", _demo)
     app = make_app(tmp_path)
     with LiveServer(app) as server:
         yield server
